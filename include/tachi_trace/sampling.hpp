@@ -1,0 +1,76 @@
+// Samplers decide, when a span starts, whether it is recorded and exported.
+//
+// The built-in samplers are those of the OpenTelemetry specification: always_on, always_off,
+// traceidratio and parentbased (with its four parent delegates). `traceidratio` decides from the
+// trace id alone (its 56 random low-order bits, as W3C Level 2 defines them), so every service
+// sampling at the same ratio keeps the same traces. Samplers are immutable and called concurrently.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "tachi_trace/attributes.hpp"
+#include "tachi_trace/error.hpp"
+#include "tachi_trace/ids.hpp"
+#include "tachi_trace/span.hpp"
+
+namespace tachi_trace {
+
+enum class SamplingDecision : std::uint8_t { drop, record_only, record_and_sample };
+
+struct SamplingResult {
+  SamplingDecision decision = SamplingDecision::drop;
+  Attributes attributes;                  // added to the span when it is recorded
+  std::optional<TraceState> trace_state;  // nullopt keeps the parent's trace state
+};
+
+struct SamplingParameters {
+  const SpanContext& parent;  // invalid for a root span
+  const TraceId& trace_id;
+  std::string_view name;
+  SpanKind kind;
+  const Attributes& attributes;
+  const std::vector<Link>& links;
+};
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  virtual SamplingResult should_sample(const SamplingParameters& parameters) const noexcept = 0;
+  /// As the specification names it, e.g. "TraceIdRatioBased{0.25}".
+  virtual std::string description() const = 0;
+};
+
+std::shared_ptr<const Sampler> make_always_on_sampler();
+std::shared_ptr<const Sampler> make_always_off_sampler();
+/// `ratio` must be within [0, 1].
+Expected<std::shared_ptr<const Sampler>> make_trace_id_ratio_sampler(double ratio);
+
+struct ParentBasedDelegates {
+  std::shared_ptr<const Sampler> remote_parent_sampled;      // default always_on
+  std::shared_ptr<const Sampler> remote_parent_not_sampled;  // default always_off
+  std::shared_ptr<const Sampler> local_parent_sampled;       // default always_on
+  std::shared_ptr<const Sampler> local_parent_not_sampled;   // default always_off
+};
+std::shared_ptr<const Sampler> make_parent_based_sampler(std::shared_ptr<const Sampler> root,
+                                                         ParentBasedDelegates delegates = {});
+
+/// The sampler choices of OTEL_TRACES_SAMPLER.
+enum class SamplerKind : std::uint8_t {
+  always_on,
+  always_off,
+  traceidratio,
+  parentbased_always_on,
+  parentbased_always_off,
+  parentbased_traceidratio,
+};
+std::string_view to_string(SamplerKind kind) noexcept;
+std::optional<SamplerKind> parse_sampler_kind(std::string_view name) noexcept;
+
+/// Builds a built-in sampler; `ratio` is used by the two ratio kinds and must be within [0, 1].
+Expected<std::shared_ptr<const Sampler>> make_sampler(SamplerKind kind, double ratio = 1.0);
+
+}  // namespace tachi_trace

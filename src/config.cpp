@@ -1,0 +1,488 @@
+#include "tachi_trace/config.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+
+#include "config_values.hpp"
+#include "tachi_trace/url.hpp"
+
+namespace tachi_trace {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+/// How one kind of value is read from the environment, checked when given in code, and named in
+/// messages.
+template <typename Value>
+struct Rule {
+  std::string_view expectation;  // completes "X must be ..."
+  std::function<std::optional<Value>(std::string_view)> parse;
+  std::function<bool(const Value&)> valid;
+  std::function<std::string(const Value&)> describe;
+  bool secret = false;  // never repeat the received text in messages
+};
+
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+Rule<bool> boolean_rule() {
+  return {"true or false",
+          [](std::string_view text) -> std::optional<bool> {
+            std::string lower(detail::trim_white_space(text));
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](unsigned char character) { return std::tolower(character); });
+            if (lower == "true") return true;
+            if (lower == "false") return false;
+            return std::nullopt;
+          },
+          [](const bool&) { return true; },
+          [](const bool& value) { return value ? "true" : "false"; }};
+}
+
+Rule<std::uint32_t> count_rule(std::uint32_t minimum) {
+  return {minimum == 0 ? "a non-negative integer" : "a positive integer",
+          [minimum](std::string_view text) -> std::optional<std::uint32_t> {
+            auto value = detail::parse_unsigned(text);
+            if (!value || *value < minimum || *value > SpanLimits::unlimited) return std::nullopt;
+            return static_cast<std::uint32_t>(*value);
+          },
+          [minimum](const std::uint32_t& value) { return value >= minimum; },
+          [](const std::uint32_t& value) {
+            return value == SpanLimits::unlimited ? std::string("no limit") : std::to_string(value);
+          }};
+}
+
+Rule<milliseconds> milliseconds_rule() {
+  return {"a non-negative integer number of milliseconds",
+          [](std::string_view text) -> std::optional<milliseconds> {
+            auto value = detail::parse_unsigned(text);
+            if (!value || *value > 1'000'000'000'000ULL) return std::nullopt;
+            return milliseconds(static_cast<std::int64_t>(*value));
+          },
+          [](const milliseconds& value) { return value.count() >= 0; },
+          [](const milliseconds& value) { return std::to_string(value.count()) + " ms"; }};
+}
+
+Rule<double> ratio_rule() {
+  return {"a number between 0 and 1",
+          [](std::string_view text) -> std::optional<double> {
+            auto value = detail::parse_double(text);
+            if (!value || *value < 0.0 || *value > 1.0) return std::nullopt;
+            return value;
+          },
+          [](const double& value) { return value >= 0.0 && value <= 1.0; },
+          [](const double& value) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%g", value);
+            return std::string(text);
+          }};
+}
+
+Rule<std::string> url_rule() {
+  return {"an http:// or https:// URL",
+          [](std::string_view text) -> std::optional<std::string> {
+            std::string_view trimmed = detail::trim_white_space(text);
+            if (!parse_http_url(trimmed)) return std::nullopt;
+            return std::string(trimmed);
+          },
+          [](const std::string& value) { return static_cast<bool>(parse_http_url(value)); },
+          [](const std::string& value) { return value; }};
+}
+
+Rule<std::string> text_rule() {
+  return {"text", [](std::string_view text) { return std::optional<std::string>(text); },
+          [](const std::string&) { return true; }, [](const std::string& value) { return value; }};
+}
+
+template <typename Kind>
+Rule<Kind> choice_rule(std::string_view expectation,
+                       std::vector<std::pair<std::string_view, Kind>> choices) {
+  return {expectation,
+          [choices](std::string_view text) -> std::optional<Kind> {
+            std::string_view trimmed = detail::trim_white_space(text);
+            for (const auto& [name, kind] : choices)
+              if (name == trimmed) return kind;
+            return std::nullopt;
+          },
+          [](const Kind&) { return true; },
+          [choices](const Kind& value) {
+            for (const auto& [name, kind] : choices)
+              if (kind == value) return std::string(name);
+            return std::string("?");
+          }};
+}
+
+}  // namespace
+
+/// Resolves each setting from code and environment, collecting diagnostics. Its `run` builds the
+/// one FinalizedTracingConfig.
+class ConfigFinalizer {
+ public:
+  ConfigFinalizer(const TracingConfig& config, const Environment& environment)
+      : config_(config), environment_(environment) {}
+
+  Expected<FinalizedTracingConfig> run();
+
+ private:
+  template <typename Value>
+  Value resolve(const Setting<Value>& setting, std::string_view variable, Value default_value,
+                const Rule<Value>& rule);
+  template <typename Value>
+  std::optional<Value> from_environment(std::string_view variable, const Rule<Value>& rule,
+                                        const std::string& fallback_text);
+  void warn(std::string_view variable, std::string message) {
+    result_.diagnostics_.push_back({std::string(variable), std::move(message)});
+  }
+
+  void resolve_provider();
+  Resource resolve_resource();
+  void resolve_sampler();
+  SpanLimits resolve_limits();
+  BatchSettings resolve_batch();
+  void resolve_exporter_list();
+  void resolve_propagators();
+  void resolve_otlp();
+  HeaderList resolve_headers();
+  void resolve_other_exporters();
+
+  const TracingConfig& config_;
+  const Environment& environment_;
+  FinalizedTracingConfig result_;
+  std::optional<Error> code_error_;
+};
+
+template <typename Value>
+std::optional<Value> ConfigFinalizer::from_environment(std::string_view variable,
+                                                       const Rule<Value>& rule,
+                                                       const std::string& fallback_text) {
+  auto text = environment_.get(variable);
+  if (!text) return std::nullopt;
+  if (auto parsed = rule.parse(*text)) return parsed;
+  std::string received = rule.secret ? "a malformed value" : quoted(*text);
+  warn(variable, std::string(variable) + " must be " + std::string(rule.expectation) +
+                     ", but got " + received + "; using " + fallback_text);
+  return std::nullopt;
+}
+
+template <typename Value>
+Value ConfigFinalizer::resolve(const Setting<Value>& setting, std::string_view variable,
+                               Value default_value, const Rule<Value>& rule) {
+  if (setting.value && !rule.valid(*setting.value) && !code_error_) {
+    code_error_ =
+        Error{Error::Code::invalid_configuration,
+              std::string(variable) + " (set in code) must be " + std::string(rule.expectation) +
+                  ", but got " + rule.describe(*setting.value)};
+  }
+  const Value fallback = setting.value.value_or(std::move(default_value));
+  if (setting.value && setting.precedence == Precedence::code_overrides_environment)
+    return fallback;
+  return from_environment(variable, rule, rule.describe(fallback)).value_or(fallback);
+}
+
+Expected<FinalizedTracingConfig> ConfigFinalizer::run() {
+  result_.provider_.disabled =
+      resolve(config_.sdk_disabled, "OTEL_SDK_DISABLED", false, boolean_rule());
+  resolve_provider();
+  resolve_exporter_list();
+  resolve_propagators();
+  resolve_otlp();
+  resolve_other_exporters();
+  if (code_error_) return *code_error_;
+  return std::move(result_);
+}
+
+void ConfigFinalizer::resolve_provider() {
+  result_.provider_.resource = resolve_resource();
+  resolve_sampler();
+  result_.provider_.limits = resolve_limits();
+  result_.provider_.batch = resolve_batch();
+}
+
+Resource ConfigFinalizer::resolve_resource() {
+  Resource resource = detect_process_resource();
+  const Attributes code_attributes = config_.resource_attributes.value.value_or(Attributes{});
+  const bool code_wins =
+      config_.resource_attributes.precedence == Precedence::code_overrides_environment;
+  Attributes environment_attributes;
+  if (auto text = environment_.get("OTEL_RESOURCE_ATTRIBUTES")) {
+    auto parsed = detail::parse_key_value_list(*text);
+    if (parsed.malformed.empty()) {
+      for (auto& [key, value] : parsed.entries)
+        environment_attributes.push_back({key, AttributeValue(value)});
+    } else {
+      warn("OTEL_RESOURCE_ATTRIBUTES",
+           "OTEL_RESOURCE_ATTRIBUTES must be key=value pairs with percent-encoded values, but "
+           "entry " +
+               std::to_string(parsed.malformed.front()) + " of " + quoted(*text) +
+               " is malformed; using none of it");
+    }
+  }
+  resource = code_wins ? resource.merged_with(environment_attributes).merged_with(code_attributes)
+                       : resource.merged_with(code_attributes).merged_with(environment_attributes);
+  const std::string current_name(resource.service_name());
+  const std::string service_name =
+      resolve(config_.service_name, "OTEL_SERVICE_NAME", current_name, text_rule());
+  return resource.merged_with({{"service.name", service_name}});
+}
+
+void ConfigFinalizer::resolve_sampler() {
+  auto kinds = choice_rule<SamplerKind>(
+      "one of always_on, always_off, traceidratio, parentbased_always_on, "
+      "parentbased_always_off, parentbased_traceidratio",
+      {{"always_on", SamplerKind::always_on},
+       {"always_off", SamplerKind::always_off},
+       {"traceidratio", SamplerKind::traceidratio},
+       {"parentbased_always_on", SamplerKind::parentbased_always_on},
+       {"parentbased_always_off", SamplerKind::parentbased_always_off},
+       {"parentbased_traceidratio", SamplerKind::parentbased_traceidratio}});
+  const SamplerKind kind =
+      resolve(config_.sampler, "OTEL_TRACES_SAMPLER", SamplerKind::parentbased_always_on, kinds);
+  const bool uses_ratio =
+      kind == SamplerKind::traceidratio || kind == SamplerKind::parentbased_traceidratio;
+  double ratio = 1.0;
+  if (uses_ratio)
+    ratio = resolve(config_.sampler_ratio, "OTEL_TRACES_SAMPLER_ARG", 1.0, ratio_rule());
+  result_.sampler_kind_ = kind;
+  result_.sampler_ratio_ = ratio;
+  auto sampler = make_sampler(kind, std::clamp(ratio, 0.0, 1.0));
+  if (sampler) result_.provider_.sampler = *sampler;
+}
+
+SpanLimits ConfigFinalizer::resolve_limits() {
+  const auto counts = count_rule(0);
+  SpanLimits limits;
+  const std::uint32_t general_count =
+      resolve(Setting<std::uint32_t>{}, "OTEL_ATTRIBUTE_COUNT_LIMIT", 128u, counts);
+  const std::uint32_t general_length =
+      resolve(config_.attribute_value_length_limit, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+              SpanLimits::unlimited, counts);
+  limits.attribute_value_length = resolve(
+      Setting<std::uint32_t>{}, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", general_length, counts);
+  limits.attribute_count = resolve(config_.span_attribute_count_limit,
+                                   "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", general_count, counts);
+  limits.event_count =
+      resolve(config_.span_event_count_limit, "OTEL_SPAN_EVENT_COUNT_LIMIT", 128u, counts);
+  limits.link_count =
+      resolve(config_.span_link_count_limit, "OTEL_SPAN_LINK_COUNT_LIMIT", 128u, counts);
+  limits.attributes_per_event = resolve(config_.event_attribute_count_limit,
+                                        "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", general_count, counts);
+  limits.attributes_per_link = resolve(config_.link_attribute_count_limit,
+                                       "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", general_count, counts);
+  return limits;
+}
+
+BatchSettings ConfigFinalizer::resolve_batch() {
+  BatchSettings batch;
+  batch.schedule_delay = resolve(config_.batch_schedule_delay, "OTEL_BSP_SCHEDULE_DELAY",
+                                 milliseconds(5000), milliseconds_rule());
+  batch.export_timeout = resolve(config_.batch_export_timeout, "OTEL_BSP_EXPORT_TIMEOUT",
+                                 milliseconds(30000), milliseconds_rule());
+  batch.max_queue_size =
+      resolve(config_.batch_max_queue_size, "OTEL_BSP_MAX_QUEUE_SIZE", 2048u, count_rule(1));
+  batch.max_export_batch_size = resolve(config_.batch_max_export_batch_size,
+                                        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512u, count_rule(1));
+  if (batch.max_export_batch_size > batch.max_queue_size) {
+    warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not exceed OTEL_BSP_MAX_QUEUE_SIZE (" +
+             std::to_string(batch.max_queue_size) + "), but got " +
+             std::to_string(batch.max_export_batch_size) + "; using " +
+             std::to_string(batch.max_queue_size));
+    batch.max_export_batch_size = batch.max_queue_size;
+  }
+  return batch;
+}
+
+void ConfigFinalizer::resolve_exporter_list() {
+  static const std::vector<std::pair<std::string_view, ExporterKind>> names = {
+      {"otlp", ExporterKind::otlp},       {"zipkin", ExporterKind::zipkin},
+      {"jaeger", ExporterKind::jaeger},   {"console", ExporterKind::console},
+      {"logging", ExporterKind::console}, {"none", ExporterKind::none}};
+  std::vector<ExporterKind> kinds =
+      config_.exporters.value.value_or(std::vector<ExporterKind>{ExporterKind::otlp});
+  auto text = environment_.get("OTEL_TRACES_EXPORTER");
+  if (text && config_.exporters.precedence == Precedence::environment_overrides_code) {
+    std::vector<ExporterKind> parsed;
+    for (std::string_view name : detail::split_list(*text)) {
+      auto known = std::find_if(names.begin(), names.end(),
+                                [&](const auto& entry) { return entry.first == name; });
+      if (known == names.end()) {
+        warn("OTEL_TRACES_EXPORTER", "OTEL_TRACES_EXPORTER names an unknown exporter " +
+                                         quoted(name) +
+                                         " (known: otlp, zipkin, jaeger, console, "
+                                         "none); it is ignored");
+      } else if (std::find(parsed.begin(), parsed.end(), known->second) == parsed.end()) {
+        parsed.push_back(known->second);
+      }
+    }
+    if (!parsed.empty()) kinds = parsed;
+  }
+  // "none" alone means no exporter; beside others it adds nothing.
+  std::erase(kinds, ExporterKind::none);
+  result_.exporters_ = kinds;
+}
+
+void ConfigFinalizer::resolve_propagators() {
+  static const std::vector<std::pair<std::string_view, std::optional<PropagatorKind>>> names = {
+      {"tracecontext", PropagatorKind::tracecontext},
+      {"baggage", PropagatorKind::baggage},
+      {"b3", PropagatorKind::b3},
+      {"b3multi", PropagatorKind::b3multi},
+      {"jaeger", PropagatorKind::jaeger},
+      {"none", std::nullopt}};
+  std::vector<PropagatorKind> kinds = config_.propagators.value.value_or(
+      std::vector<PropagatorKind>{PropagatorKind::tracecontext, PropagatorKind::baggage});
+  auto text = environment_.get("OTEL_PROPAGATORS");
+  if (text && config_.propagators.precedence == Precedence::environment_overrides_code) {
+    std::vector<PropagatorKind> parsed;
+    for (std::string_view name : detail::split_list(*text)) {
+      auto known = std::find_if(names.begin(), names.end(),
+                                [&](const auto& entry) { return entry.first == name; });
+      if (known == names.end()) {
+        warn("OTEL_PROPAGATORS", "OTEL_PROPAGATORS names an unknown propagator " + quoted(name) +
+                                     " (known: tracecontext, baggage, b3, b3multi, jaeger, "
+                                     "none); it is ignored");
+      } else if (known->second &&
+                 std::find(parsed.begin(), parsed.end(), *known->second) == parsed.end()) {
+        parsed.push_back(*known->second);
+      }
+    }
+    kinds = parsed;
+  }
+  result_.propagators_ = kinds;
+}
+
+void ConfigFinalizer::resolve_otlp() {
+  OtlpExporterSettings& otlp = result_.otlp_;
+  const auto urls = url_rule();
+  // The signal-specific variable wins over the general one; each default is the general value.
+  auto resolve_pair = [&](const auto& setting, std::string_view general, std::string_view traces,
+                          auto default_value, const auto& rule) {
+    auto value = resolve(setting, general, default_value, rule);
+    return resolve(setting, traces, value, rule);
+  };
+  const std::string base = resolve(config_.otlp_endpoint, "OTEL_EXPORTER_OTLP_ENDPOINT",
+                                   std::string("http://localhost:4318"), urls);
+  const std::string from_base = base + (base.ends_with('/') ? "" : "/") + "v1/traces";
+  otlp.endpoint =
+      resolve(config_.otlp_traces_endpoint, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", from_base, urls);
+  auto protocols = choice_rule<OtlpProtocol>(
+      "one of http/protobuf, http/json",
+      {{"http/protobuf", OtlpProtocol::http_protobuf}, {"http/json", OtlpProtocol::http_json}});
+  otlp.protocol =
+      resolve_pair(config_.otlp_protocol, "OTEL_EXPORTER_OTLP_PROTOCOL",
+                   "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", OtlpProtocol::http_protobuf, protocols);
+  auto compressions = choice_rule<Compression>(
+      "one of none, gzip", {{"none", Compression::none}, {"gzip", Compression::gzip}});
+  otlp.compression =
+      resolve_pair(config_.otlp_compression, "OTEL_EXPORTER_OTLP_COMPRESSION",
+                   "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", Compression::none, compressions);
+  otlp.timeout =
+      resolve_pair(config_.otlp_timeout, "OTEL_EXPORTER_OTLP_TIMEOUT",
+                   "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", milliseconds(10000), milliseconds_rule());
+  const auto paths = text_rule();
+  otlp.certificate_file =
+      resolve_pair(config_.otlp_certificate_file, "OTEL_EXPORTER_OTLP_CERTIFICATE",
+                   "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", std::string(), paths);
+  otlp.client_key_file = resolve_pair(config_.otlp_client_key_file, "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+                                      "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", std::string(), paths);
+  otlp.client_certificate_file =
+      resolve_pair(config_.otlp_client_certificate_file, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                   "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", std::string(), paths);
+  otlp.headers = resolve_headers();
+}
+
+HeaderList ConfigFinalizer::resolve_headers() {
+  HeaderList headers = config_.otlp_headers.value.value_or(HeaderList{});
+  if (config_.otlp_headers.precedence == Precedence::code_overrides_environment) return headers;
+  for (std::string_view variable :
+       {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    auto text = environment_.get(variable);
+    if (!text) continue;
+    auto parsed = detail::parse_key_value_list(*text);
+    for (std::size_t position : parsed.malformed) {
+      // The value may hold an API key: say where the problem is, never what it is.
+      warn(variable, std::string(variable) +
+                         " must be key=value pairs with percent-encoded "
+                         "values, but entry " +
+                         std::to_string(position) + " is malformed; that entry is skipped");
+    }
+    for (auto& [key, value] : parsed.entries) {
+      auto same = std::find_if(headers.begin(), headers.end(),
+                               [&](const auto& header) { return header.first == key; });
+      if (same != headers.end())
+        same->second = value;
+      else
+        headers.emplace_back(key, value);
+    }
+  }
+  return headers;
+}
+
+void ConfigFinalizer::resolve_other_exporters() {
+  result_.zipkin_.endpoint = resolve(config_.zipkin_endpoint, "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
+                                     result_.zipkin_.endpoint, url_rule());
+  result_.zipkin_.timeout = resolve(config_.zipkin_timeout, "OTEL_EXPORTER_ZIPKIN_TIMEOUT",
+                                    milliseconds(10000), milliseconds_rule());
+  result_.jaeger_.endpoint = resolve(config_.jaeger_endpoint, "OTEL_EXPORTER_JAEGER_ENDPOINT",
+                                     result_.jaeger_.endpoint, url_rule());
+  result_.jaeger_.timeout = resolve(config_.jaeger_timeout, "OTEL_EXPORTER_JAEGER_TIMEOUT",
+                                    milliseconds(10000), milliseconds_rule());
+  result_.console_.format = resolve(
+      config_.console_format, "TACHI_CONSOLE_FORMAT", ConsoleFormat::text,
+      choice_rule<ConsoleFormat>("one of text, json", {{"text", ConsoleFormat::text},
+                                                       {"json", ConsoleFormat::json_lines}}));
+}
+
+Expected<FinalizedTracingConfig> finalize_config(const TracingConfig& config,
+                                                 const Environment& environment) {
+  return ConfigFinalizer(config, environment).run();
+}
+
+Expected<FinalizedTracingConfig> finalize_config(const TracingConfig& config) {
+  return finalize_config(config, Environment::process());
+}
+
+std::string_view to_string(ExporterKind kind) noexcept {
+  switch (kind) {
+    case ExporterKind::otlp:
+      return "otlp";
+    case ExporterKind::zipkin:
+      return "zipkin";
+    case ExporterKind::jaeger:
+      return "jaeger";
+    case ExporterKind::console:
+      return "console";
+    case ExporterKind::none:
+      return "none";
+  }
+  return "none";
+}
+
+std::string_view to_string(OtlpProtocol protocol) noexcept {
+  return protocol == OtlpProtocol::http_json ? "http/json" : "http/protobuf";
+}
+
+std::string_view to_string(Compression compression) noexcept {
+  return compression == Compression::gzip ? "gzip" : "none";
+}
+
+std::string_view to_string(PropagatorKind kind) noexcept {
+  switch (kind) {
+    case PropagatorKind::tracecontext:
+      return "tracecontext";
+    case PropagatorKind::baggage:
+      return "baggage";
+    case PropagatorKind::b3:
+      return "b3";
+    case PropagatorKind::b3multi:
+      return "b3multi";
+    case PropagatorKind::jaeger:
+      return "jaeger";
+  }
+  return "tracecontext";
+}
+
+}  // namespace tachi_trace

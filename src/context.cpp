@@ -1,0 +1,50 @@
+#include "tachi_trace/context.hpp"
+
+#include <algorithm>
+
+namespace tachi_trace {
+
+namespace detail {
+ContextSlot& thread_slot() noexcept {
+  thread_local ContextSlot slot;
+  return slot;
+}
+}  // namespace detail
+
+Baggage::Baggage(std::vector<Entry> entries)
+    : entries_(entries.empty() ? nullptr
+                               : std::make_shared<const std::vector<Entry>>(std::move(entries))) {}
+
+const std::vector<Baggage::Entry>& Baggage::entries() const noexcept {
+  static const std::vector<Entry> no_entries;
+  return entries_ ? *entries_ : no_entries;
+}
+
+std::optional<std::string_view> Baggage::get(std::string_view key) const noexcept {
+  for (const auto& entry : entries())
+    if (entry.key == key) return std::string_view(entry.value);
+  return std::nullopt;
+}
+
+Baggage Baggage::with(std::string_view key, std::string_view value,
+                      std::string_view metadata) const {
+  std::vector<Entry> updated = entries();
+  auto existing = std::find_if(updated.begin(), updated.end(),
+                               [&](const Entry& entry) { return entry.key == key; });
+  if (existing != updated.end()) {
+    existing->value = value;
+    existing->metadata = metadata;
+  } else {
+    updated.push_back({std::string(key), std::string(value), std::string(metadata)});
+  }
+  return Baggage(std::move(updated));
+}
+
+Baggage Baggage::without(std::string_view key) const {
+  std::vector<Entry> remaining;
+  for (const auto& entry : entries())
+    if (entry.key != key) remaining.push_back(entry);
+  return Baggage(std::move(remaining));
+}
+
+}  // namespace tachi_trace

@@ -1,0 +1,89 @@
+// One exporter's queue and thread. Private.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "span_record.hpp"
+#include "tachi_trace/pipeline.hpp"
+
+namespace tachi_trace::detail {
+
+/// Spans drained together, shared by every exporter; releases its records when the last exporter
+/// is done with it.
+class SpanBatch {
+ public:
+  explicit SpanBatch(std::vector<SpanRecord*> records);
+  SpanBatch(const SpanBatch&) = delete;
+  SpanBatch& operator=(const SpanBatch&) = delete;
+  ~SpanBatch();
+
+  std::span<const SpanData* const> spans() const noexcept { return spans_; }
+  std::size_t size() const noexcept { return spans_.size(); }
+
+ private:
+  std::vector<SpanRecord*> records_;
+  std::vector<const SpanData*> spans_;
+};
+
+/// Counts down as each exporter finishes a flush; the caller waits on it.
+struct FlushWaiter {
+  explicit FlushWaiter(std::size_t exporters) : remaining(exporters) {}
+
+  void arrive(bool succeeded);
+  bool wait_until(Deadline deadline);
+
+  std::mutex mutex;
+  std::condition_variable done;
+  std::size_t remaining;
+  bool all_succeeded = true;
+};
+
+class ExporterWorker {
+ public:
+  ExporterWorker(std::unique_ptr<SpanExporter> exporter, const Resource& resource,
+                 const BatchSettings& settings);
+  ExporterWorker(const ExporterWorker&) = delete;
+  ExporterWorker& operator=(const ExporterWorker&) = delete;
+  ~ExporterWorker();
+
+  /// Queues a batch, or drops and counts it when the queue already holds max_queue_size spans.
+  void enqueue(std::shared_ptr<SpanBatch> batch);
+  /// Queues a flush marker: the waiter is told once everything queued before it is exported.
+  void enqueue_flush(std::shared_ptr<FlushWaiter> waiter);
+  /// Exports what is queued (by `deadline`), shuts the exporter down and joins the thread.
+  bool stop(Deadline deadline);
+
+  ExporterCounters counters() const;
+
+ private:
+  using Item = std::variant<std::shared_ptr<SpanBatch>, std::shared_ptr<FlushWaiter>>;
+  void run();
+  void process(const Item& item, bool out_of_time, Deadline deadline);
+
+  const std::unique_ptr<SpanExporter> exporter_;
+  const Resource& resource_;
+  const BatchSettings settings_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Item> queue_;
+  std::size_t queued_spans_ = 0;
+  bool stopping_ = false;
+  bool busy_ = false;
+  Deadline stop_deadline_ = Deadline::max();
+
+  std::atomic<std::uint64_t> exported_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> failed_exports_{0};
+  std::thread thread_;
+};
+
+}  // namespace tachi_trace::detail

@@ -1,0 +1,14 @@
+// Small JSON text helpers shared by the encoders that write JSON by hand (for speed).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tachi_trace::detail {
+
+/// Appends `text` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD).
+void append_json_string(std::string& out, std::string_view text);
+/// Shortest text that reads back as the same double; "NaN", "Infinity", "-Infinity" for those.
+std::string format_double(double value);
+
+}  // namespace tachi_trace::detail

@@ -1,0 +1,120 @@
+#include "lane.hpp"
+
+#include <algorithm>
+#include <bit>
+
+#include "pipeline_core.hpp"
+
+namespace tachi_trace::detail {
+
+Lane::Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
+           std::shared_ptr<CollectorWakeup> wakeup)
+    : capacity_(std::max<std::uint32_t>(capacity, 1)),
+      wake_threshold_(std::clamp<std::uint32_t>(wake_threshold, 1, capacity_)),
+      mask_(std::bit_ceil(static_cast<std::uint64_t>(capacity_)) - 1),
+      slots_(new SpanRecord*[mask_ + 1]),
+      wakeup_(std::move(wakeup)) {}
+
+Lane::~Lane() {
+  std::vector<SpanRecord*> leftovers;
+  drain(leftovers, capacity_);
+  for (auto* record : leftovers)
+    record->release();
+}
+
+void Lane::push(SpanRecord* record) noexcept {
+  ended.increment();
+  const std::uint64_t head = head_.load(std::memory_order_relaxed);
+  if (head - cached_tail_ >= capacity_) cached_tail_ = tail_.load(std::memory_order_acquire);
+  if (head - cached_tail_ >= capacity_ || closed.load(std::memory_order_acquire)) {
+    dropped.increment();
+    record->release();
+    return;
+  }
+  slots_[head & mask_] = record;
+  head_.store(head + 1, std::memory_order_release);
+  if (head + 1 - cached_tail_ >= wake_threshold_) {
+    // Refresh before waking, so a stale view does not wake the collector on every span.
+    cached_tail_ = tail_.load(std::memory_order_acquire);
+    if (head + 1 - cached_tail_ >= wake_threshold_) wakeup_->notify();
+  }
+}
+
+std::size_t Lane::drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept {
+  const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+  const std::uint64_t head = head_.load(std::memory_order_acquire);
+  const std::size_t count = std::min<std::uint64_t>(head - tail, limit);
+  for (std::size_t index = 0; index < count; ++index)
+    out.push_back(slots_[(tail + index) & mask_]);
+  tail_.store(tail + count, std::memory_order_release);
+  return count;
+}
+
+std::size_t Lane::size() const noexcept {
+  return head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire);
+}
+
+namespace {
+
+// Set once the thread's cache is destroyed: a span ending later in thread exit (from another
+// thread_local's destructor) is dropped rather than touching the destroyed cache.
+thread_local bool lane_cache_destroyed = false;
+
+struct LaneCache {
+  std::uint64_t last_pipeline_id = 0;
+  Lane* last_lane = nullptr;
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<Lane>>> lanes;
+
+  ~LaneCache() {
+    lane_cache_destroyed = true;
+    for (auto& [id, lane] : lanes)
+      lane->producer_gone.store(true, std::memory_order_release);
+  }
+
+  Lane* find(std::uint64_t pipeline_id) noexcept {
+    for (auto& [id, lane] : lanes) {
+      if (id == pipeline_id) {
+        last_pipeline_id = id;
+        last_lane = lane.get();
+        return last_lane;
+      }
+    }
+    return nullptr;
+  }
+
+  void forget_closed_lanes() {
+    std::erase_if(lanes, [](const auto& entry) {
+      return entry.second->closed.load(std::memory_order_acquire);
+    });
+    last_pipeline_id = 0;
+    last_lane = nullptr;
+  }
+};
+
+thread_local LaneCache lane_cache;
+
+Lane* register_lane(std::uint64_t pipeline_id, PipelineCore* core) {
+  std::shared_ptr<PipelineCore> keep_alive;
+  if (core == nullptr) {
+    keep_alive = PipelineCore::find(pipeline_id);
+    core = keep_alive.get();
+  }
+  if (core == nullptr) return nullptr;
+  if (lane_cache.lanes.size() >= 16) lane_cache.forget_closed_lanes();
+  lane_cache.lanes.emplace_back(pipeline_id, core->add_lane());
+  lane_cache.last_pipeline_id = pipeline_id;
+  lane_cache.last_lane = lane_cache.lanes.back().second.get();
+  return lane_cache.last_lane;
+}
+
+}  // namespace
+
+Lane* lane_for(std::uint64_t pipeline_id, PipelineCore* core) noexcept {
+  if (lane_cache_destroyed) return nullptr;
+  LaneCache& cache = lane_cache;
+  if (cache.last_pipeline_id == pipeline_id) return cache.last_lane;
+  if (Lane* lane = cache.find(pipeline_id)) return lane;
+  return register_lane(pipeline_id, core);
+}
+
+}  // namespace tachi_trace::detail

@@ -1,0 +1,86 @@
+// Per-thread span buffers ("lanes") between the threads that end spans and the collector. Private.
+//
+// Each producing thread owns one lane per pipeline: a single-producer, single-consumer ring plus
+// counters that only the owning thread writes. So ending a span touches no shared cache line but
+// the ring slot, and no lock.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "span_record.hpp"
+
+namespace tachi_trace::detail {
+
+/// Wakes the collector early: when a lane holds a full batch, on flush, or on shutdown.
+struct CollectorWakeup {
+  std::mutex mutex;
+  std::condition_variable condition;
+  std::atomic<bool> pending{false};
+
+  void notify() noexcept {
+    if (pending.exchange(true, std::memory_order_acq_rel)) return;
+    { std::lock_guard guard(mutex); }
+    condition.notify_one();
+  }
+};
+
+/// A counter written by one thread and read by others.
+class OwnedCounter {
+ public:
+  void increment() noexcept {
+    value_.store(value_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  std::uint64_t read() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+class Lane {
+ public:
+  Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
+       std::shared_ptr<CollectorWakeup> wakeup);
+  Lane(const Lane&) = delete;
+  Lane& operator=(const Lane&) = delete;
+  ~Lane();
+
+  /// Producer side. Takes over the record's reference; when the ring is full or the pipeline has
+  /// shut down, the record is released and counted as dropped.
+  void push(SpanRecord* record) noexcept;
+
+  /// Consumer side: moves up to `limit` records into `out`.
+  std::size_t drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept;
+  std::size_t size() const noexcept;
+
+  OwnedCounter started;
+  OwnedCounter sampled_out;
+  OwnedCounter ended;
+  OwnedCounter dropped;
+  std::atomic<bool> closed{false};         // the pipeline no longer takes spans
+  std::atomic<bool> producer_gone{false};  // the owning thread has exited
+
+ private:
+  const std::uint32_t capacity_;
+  const std::uint32_t wake_threshold_;
+  const std::uint64_t mask_;
+  const std::unique_ptr<SpanRecord*[]> slots_;
+  const std::shared_ptr<CollectorWakeup> wakeup_;
+
+  alignas(64) std::atomic<std::uint64_t> head_{0};  // next slot to write (producer)
+  std::uint64_t cached_tail_ = 0;                   // producer's last view of tail_
+  alignas(64) std::atomic<std::uint64_t> tail_{0};  // next slot to read (consumer)
+};
+
+class PipelineCore;
+
+/// The calling thread's lane for the pipeline `pipeline_id`. `core` may be null when only the id
+/// is known (a span ending on a thread that has not used this pipeline yet); returns null when the
+/// pipeline no longer exists.
+Lane* lane_for(std::uint64_t pipeline_id, PipelineCore* core) noexcept;
+
+}  // namespace tachi_trace::detail

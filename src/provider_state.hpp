@@ -1,0 +1,30 @@
+// What a TracerProvider shares with its tracers. Private.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "pipeline_core.hpp"
+#include "tachi_trace/tracer.hpp"
+
+namespace tachi_trace::detail {
+
+struct ProviderState {
+  ProviderSettings settings;
+  std::shared_ptr<PipelineCore> pipeline;
+  std::mutex scopes_mutex;
+  std::deque<InstrumentationScope> scopes;  // stable addresses: spans point at them
+};
+
+/// Held by TracerProvider handles only; the last one shuts the pipeline down.
+struct ProviderOwner {
+  explicit ProviderOwner(std::shared_ptr<ProviderState> owned) : state(std::move(owned)) {}
+  ProviderOwner(const ProviderOwner&) = delete;
+  ProviderOwner& operator=(const ProviderOwner&) = delete;
+  ~ProviderOwner();
+
+  const std::shared_ptr<ProviderState> state;
+};
+
+}  // namespace tachi_trace::detail

@@ -1,0 +1,38 @@
+#include "tachi_trace/setup.hpp"
+
+#include "tachi_trace/exporters/console.hpp"
+
+namespace tachi_trace {
+
+Expected<std::unique_ptr<SpanExporter>> make_exporter(ExporterKind kind,
+                                                      const FinalizedTracingConfig& config) {
+  switch (kind) {
+    case ExporterKind::console:
+      return make_console_exporter(config.console().format);
+    case ExporterKind::none:
+      return std::unique_ptr<SpanExporter>();
+    case ExporterKind::otlp:
+    case ExporterKind::zipkin:
+    case ExporterKind::jaeger:
+      break;
+  }
+  return Error{Error::Code::unsupported,
+               "the " + std::string(to_string(kind)) + " exporter is not built into this version"};
+}
+
+Expected<TracerProvider> make_tracer_provider(const FinalizedTracingConfig& config,
+                                              std::vector<std::unique_ptr<SpanExporter>> extra) {
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  if (!config.provider().disabled) {
+    for (ExporterKind kind : config.exporters()) {
+      auto exporter = make_exporter(kind, config);
+      if (!exporter) return exporter.error();
+      if (*exporter) exporters.push_back(std::move(*exporter));
+    }
+  }
+  for (auto& exporter : extra)
+    exporters.push_back(std::move(exporter));
+  return TracerProvider(config.provider(), std::move(exporters));
+}
+
+}  // namespace tachi_trace

@@ -1,0 +1,237 @@
+#include "tachi_trace/span.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <typeinfo>
+
+#include "span_record.hpp"
+
+namespace tachi_trace {
+
+namespace {
+
+using detail::SpanRecord;
+
+// Runs `change` on the record's data under its lock, unless the span has ended.
+template <typename Change>
+void change_if_recording(SpanRecord* record, Change&& change) noexcept {
+  if (record == nullptr) return;
+  std::lock_guard guard(record->lock);
+  if (record->ended.load(std::memory_order_relaxed)) return;
+  change(record->data, record->limits);
+}
+
+SystemTime system_now() noexcept {
+  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+}
+
+std::string demangled_type_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> name(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), &std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(type.name());
+}
+
+Attributes limited(Attributes attributes, std::uint32_t count_limit, std::uint32_t length_limit,
+                   std::uint32_t& dropped) {
+  Attributes kept;
+  kept.reserve(std::min<std::size_t>(attributes.size(), count_limit));
+  for (auto& attribute : attributes) {
+    if (!set_attribute_within_limits(kept, attribute.key, std::move(attribute.value), count_limit,
+                                     length_limit))
+      ++dropped;
+  }
+  return kept;
+}
+
+}  // namespace
+
+std::string_view to_string(SpanKind kind) noexcept {
+  switch (kind) {
+    case SpanKind::internal:
+      return "internal";
+    case SpanKind::server:
+      return "server";
+    case SpanKind::client:
+      return "client";
+    case SpanKind::producer:
+      return "producer";
+    case SpanKind::consumer:
+      return "consumer";
+  }
+  return "internal";
+}
+
+std::string_view to_string(StatusCode code) noexcept {
+  switch (code) {
+    case StatusCode::unset:
+      return "unset";
+    case StatusCode::ok:
+      return "ok";
+    case StatusCode::error:
+      return "error";
+  }
+  return "unset";
+}
+
+const AttributeValue* SpanData::find_attribute(std::string_view key) const noexcept {
+  for (const auto& attribute : attributes)
+    if (attribute.key == key) return &attribute.value;
+  return nullptr;
+}
+
+SpanRef::SpanRef(const SpanRef& other) noexcept : context_(other.context_), record_(other.record_) {
+  if (record_ != nullptr) record_->retain();
+}
+
+SpanRef::SpanRef(SpanRef&& other) noexcept
+    : context_(std::move(other.context_)), record_(std::exchange(other.record_, nullptr)) {}
+
+SpanRef& SpanRef::operator=(const SpanRef& other) noexcept {
+  if (this != &other) *this = SpanRef(other);
+  return *this;
+}
+
+SpanRef& SpanRef::operator=(SpanRef&& other) noexcept {
+  if (this != &other) {
+    if (record_ != nullptr) record_->release();
+    context_ = std::move(other.context_);
+    record_ = std::exchange(other.record_, nullptr);
+  }
+  return *this;
+}
+
+SpanRef::~SpanRef() {
+  if (record_ != nullptr) record_->release();
+}
+
+bool SpanRef::is_recording() const noexcept {
+  return record_ != nullptr && !record_->ended.load(std::memory_order_acquire);
+}
+
+const SpanData* SpanRef::data() const noexcept {
+  return record_ ? &record_->data : nullptr;
+}
+
+const SpanRef& SpanRef::set_attribute(std::string_view key, AttributeValue value) const noexcept {
+  change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
+    if (!set_attribute_within_limits(data.attributes, key, std::move(value), limits.attribute_count,
+                                     limits.attribute_value_length))
+      ++data.dropped_attributes_count;
+  });
+  return *this;
+}
+
+const SpanRef& SpanRef::set_attributes(const Attributes& attributes) const noexcept {
+  for (const auto& attribute : attributes)
+    set_attribute(attribute.key, attribute.value);
+  return *this;
+}
+
+const SpanRef& SpanRef::add_event(std::string_view name, Attributes attributes,
+                                  std::optional<SystemTime> time) const noexcept {
+  const SystemTime stamp = time.value_or(system_now());
+  change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
+    if (data.events.size() >= limits.event_count) {
+      ++data.dropped_events_count;
+      return;
+    }
+    Event event{std::string(name), stamp, {}, 0};
+    event.attributes = limited(std::move(attributes), limits.attributes_per_event,
+                               limits.attribute_value_length, event.dropped_attributes_count);
+    data.events.push_back(std::move(event));
+  });
+  return *this;
+}
+
+const SpanRef& SpanRef::add_link(SpanContext linked, Attributes attributes) const noexcept {
+  if (!linked.is_valid()) return *this;
+  change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
+    if (data.links.size() >= limits.link_count) {
+      ++data.dropped_links_count;
+      return;
+    }
+    Link link{std::move(linked), {}, 0};
+    link.attributes = limited(std::move(attributes), limits.attributes_per_link,
+                              limits.attribute_value_length, link.dropped_attributes_count);
+    data.links.push_back(std::move(link));
+  });
+  return *this;
+}
+
+const SpanRef& SpanRef::set_status(StatusCode code, std::string_view description) const noexcept {
+  if (code == StatusCode::unset) return *this;
+  change_if_recording(record_, [&](SpanData& data, const SpanLimits&) {
+    if (data.status.code == StatusCode::ok) return;
+    data.status.code = code;
+    data.status.description = code == StatusCode::error ? std::string(description) : std::string();
+  });
+  return *this;
+}
+
+const SpanRef& SpanRef::record_exception(std::string_view type, std::string_view message,
+                                         std::string_view stacktrace) const noexcept {
+  if (record_ == nullptr) return *this;
+  Attributes attributes{{"exception.type", type}, {"exception.message", message}};
+  if (!stacktrace.empty()) attributes.push_back({"exception.stacktrace", stacktrace});
+  return add_event("exception", std::move(attributes));
+}
+
+const SpanRef& SpanRef::record_exception(const std::exception& error) const noexcept {
+  if (record_ == nullptr) return *this;
+  return record_exception(demangled_type_name(typeid(error)), error.what());
+}
+
+const SpanRef& SpanRef::record_exception(const std::exception_ptr& error) const noexcept {
+  if (record_ == nullptr || !error) return *this;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& caught) {
+    return record_exception(caught);
+  } catch (...) {
+    return record_exception("unknown", "an exception not derived from std::exception");
+  }
+}
+
+const SpanRef& SpanRef::update_name(std::string_view name) const noexcept {
+  change_if_recording(record_, [&](SpanData& data, const SpanLimits&) { data.name = name; });
+  return *this;
+}
+
+void SpanRef::end(std::optional<SystemTime> time) const noexcept {
+  if (record_ == nullptr) return;
+  {
+    std::lock_guard guard(record_->lock);
+    if (record_->ended.load(std::memory_order_relaxed)) return;
+    if (time) {
+      record_->data.end_time = *time;
+    } else if (record_->explicit_start_time) {
+      record_->data.end_time = system_now();
+    } else {
+      record_->data.end_time =
+          record_->data.start_time + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - record_->start_steady);
+    }
+    record_->ended.store(true, std::memory_order_release);
+  }
+  if (!context_.is_sampled()) return;  // record-only spans are never exported
+  record_->retain();
+  detail::submit_ended_span(record_);
+}
+
+Span& Span::operator=(Span&& other) noexcept {
+  if (this != &other) {
+    end();
+    SpanRef::operator=(std::move(other));
+  }
+  return *this;
+}
+
+Span::~Span() {
+  end();
+}
+
+}  // namespace tachi_trace

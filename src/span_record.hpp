@@ -1,0 +1,50 @@
+// The shared state behind a recording span: data, limits and a reference count. Private.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "tachi_trace/span.hpp"
+
+namespace tachi_trace::detail {
+
+/// A lock for the few nanoseconds a span operation takes; uncontended in practice (a span is
+/// rarely touched by two threads at once), so it spins rather than sleeping.
+class SpinLock {
+ public:
+  void lock() noexcept {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed))
+        __builtin_ia32_pause();
+    }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+struct SpanRecord {
+  SpanRecord(std::uint64_t pipeline, const SpanLimits& span_limits) noexcept
+      : pipeline_id(pipeline), limits(span_limits) {}
+
+  void retain() noexcept { references.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  std::atomic<std::uint32_t> references{1};
+  std::atomic<bool> ended{false};  // written under `lock`
+  SpinLock lock;
+  const std::uint64_t pipeline_id;
+  const SpanLimits limits;
+  std::chrono::steady_clock::time_point start_steady;
+  bool explicit_start_time = false;
+  SpanData data;
+};
+
+/// Hands an ended, sampled span to its pipeline; takes over one reference.
+void submit_ended_span(SpanRecord* record) noexcept;
+
+}  // namespace tachi_trace::detail

@@ -1,0 +1,151 @@
+#include "tachi_trace/tracer.hpp"
+
+#include "provider_state.hpp"
+#include "span_record.hpp"
+#include "tachi_trace/version.hpp"
+
+namespace tachi_trace {
+
+namespace detail {
+
+ProviderOwner::~ProviderOwner() {
+  state->pipeline->shutdown(deadline_after(state->settings.batch.export_timeout));
+}
+
+void submit_ended_span(SpanRecord* record) noexcept {
+  if (Lane* lane = lane_for(record->pipeline_id, nullptr))
+    lane->push(record);
+  else
+    record->release();  // its provider is gone
+}
+
+}  // namespace detail
+
+namespace {
+
+SystemTime system_now() noexcept {
+  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+}
+
+SpanContext child_context(const SpanContext& parent, const TraceId& trace_id,
+                          const SamplingResult& result) {
+  // A new trace gets the W3C Level 2 "random" flag (our trace ids are random in every bit); a
+  // child keeps whatever its parent said.
+  TraceFlags flags = parent.is_valid() ? parent.flags : TraceFlags(TraceFlags::random_bit);
+  flags = flags.with_sampled(result.decision == SamplingDecision::record_and_sample);
+  return SpanContext{trace_id, generate_span_id(), flags,
+                     result.trace_state ? *result.trace_state : parent.trace_state, false};
+}
+
+}  // namespace
+
+Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) const noexcept {
+  const Context& parent_context = options.parent ? *options.parent : current_context();
+  const SpanContext& parent = parent_context.span_context();
+  if (!provider_ || provider_->settings.disabled) return Span::non_recording(parent);
+
+  const TraceId trace_id = parent.is_valid() ? parent.trace_id : generate_trace_id();
+  SamplingResult result = provider_->settings.sampler->should_sample(
+      SamplingParameters{parent, trace_id, name, options.kind, options.attributes, options.links});
+  SpanContext context = child_context(parent, trace_id, result);
+
+  detail::PipelineCore* pipeline = provider_->pipeline.get();
+  detail::Lane* lane = detail::lane_for(pipeline->id(), pipeline);
+  if (lane != nullptr) lane->started.increment();
+  if (result.decision == SamplingDecision::drop) {
+    if (lane != nullptr) lane->sampled_out.increment();
+    return Span(std::move(context), nullptr);
+  }
+
+  auto* record = new detail::SpanRecord(pipeline->id(), provider_->settings.limits);
+  SpanData& data = record->data;
+  data.context = context;
+  data.parent_span_id = parent.is_valid() ? parent.span_id : SpanId();
+  data.parent_is_remote = parent.is_valid() && parent.is_remote;
+  data.name = name;
+  data.kind = options.kind;
+  data.scope = scope_;
+  record->explicit_start_time = options.start_time.has_value();
+  data.start_time = options.start_time ? *options.start_time : system_now();
+  record->start_steady = std::chrono::steady_clock::now();
+
+  Span span(std::move(context), record);
+  span.set_attributes(options.attributes);
+  span.set_attributes(result.attributes);
+  for (const auto& link : options.links)
+    span.add_link(link.context, link.attributes);
+  return span;
+}
+
+TracerProvider::TracerProvider(ProviderSettings settings,
+                               std::vector<std::unique_ptr<SpanExporter>> exporters) {
+  auto state = std::make_shared<detail::ProviderState>();
+  state->settings = std::move(settings);
+  if (!state->settings.sampler)
+    state->settings.sampler = make_parent_based_sampler(make_always_on_sampler());
+  state->pipeline = detail::PipelineCore::create(state->settings.batch, state->settings.resource,
+                                                 std::move(exporters));
+  owner_ = std::make_shared<detail::ProviderOwner>(std::move(state));
+}
+
+detail::ProviderState& TracerProvider::state() const noexcept {
+  return *owner_->state;
+}
+
+Tracer TracerProvider::tracer(std::string_view name, std::string_view version,
+                              std::string_view schema_url) const {
+  auto& provider = state();
+  std::lock_guard guard(provider.scopes_mutex);
+  for (const auto& scope : provider.scopes) {
+    if (scope.name == name && scope.version == version && scope.schema_url == schema_url)
+      return Tracer(owner_->state, &scope);
+  }
+  provider.scopes.push_back(
+      InstrumentationScope{std::string(name), std::string(version), std::string(schema_url)});
+  return Tracer(owner_->state, &provider.scopes.back());
+}
+
+bool TracerProvider::force_flush(std::chrono::milliseconds timeout) const {
+  return state().pipeline->force_flush(deadline_after(timeout));
+}
+
+bool TracerProvider::shutdown(std::chrono::milliseconds timeout) const {
+  return state().pipeline->shutdown(deadline_after(timeout));
+}
+
+PipelineCounters TracerProvider::counters() const {
+  return state().pipeline->counters();
+}
+const Resource& TracerProvider::resource() const noexcept {
+  return state().settings.resource;
+}
+const ProviderSettings& TracerProvider::settings() const noexcept {
+  return state().settings;
+}
+
+namespace {
+std::optional<TracerProvider>& global_provider() {
+  static std::optional<TracerProvider> provider;
+  return provider;
+}
+Tracer& global_tracer_slot() {
+  static Tracer tracer;
+  return tracer;
+}
+}  // namespace
+
+void set_global_tracer_provider(TracerProvider provider) {
+  global_tracer_slot() = provider.tracer(library_name, library_version);
+  global_provider() = std::move(provider);
+}
+
+void reset_global_tracer_provider() {
+  global_tracer_slot() = Tracer();
+  global_provider().reset();
+}
+
+const Tracer& global_tracer() noexcept {
+  return global_tracer_slot();
+}
+
+}  // namespace tachi_trace

@@ -1,0 +1,79 @@
+#include "tachi_trace/url.hpp"
+
+#include <charconv>
+
+namespace tachi_trace {
+
+namespace {
+
+Error bad_url(std::string_view text, std::string_view why) {
+  return Error{Error::Code::invalid_argument, "expected an http:// or https:// URL, but got \"" +
+                                                  std::string(text) + "\" (" + std::string(why) +
+                                                  ")"};
+}
+
+}  // namespace
+
+Expected<HttpUrl> parse_http_url(std::string_view text) {
+  HttpUrl url;
+  std::string_view rest;
+  if (text.starts_with("http://")) {
+    rest = text.substr(7);
+  } else if (text.starts_with("https://")) {
+    url.secure = true;
+    url.port = 443;
+    rest = text.substr(8);
+  } else {
+    return bad_url(text, "unknown scheme");
+  }
+  const auto authority_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  std::string_view target =
+      authority_end == std::string_view::npos ? "" : rest.substr(authority_end);
+  if (target.find('#') != std::string_view::npos) return bad_url(text, "fragments are not allowed");
+  if (authority.find('@') != std::string_view::npos)
+    return bad_url(text, "user information is not allowed");
+
+  std::string_view port_text;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return bad_url(text, "unclosed IPv6 literal");
+    url.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad_url(text, "unexpected text after the IPv6 literal");
+      port_text = after.substr(1);
+    }
+  } else {
+    const auto colon = authority.find(':');
+    url.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  }
+  if (url.host.empty()) return bad_url(text, "no host");
+  if (!port_text.empty() || authority.ends_with(':')) {
+    unsigned port = 0;
+    auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535)
+      return bad_url(text, "the port must be a number from 1 to 65535");
+    url.port = static_cast<std::uint16_t>(port);
+  }
+  url.target = target.empty()
+                   ? "/"
+                   : (target.front() == '?' ? "/" + std::string(target) : std::string(target));
+  return url;
+}
+
+std::string HttpUrl::host_header() const {
+  std::string header = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  const std::uint16_t default_port = secure ? 443 : 80;
+  if (port != default_port) header += ":" + std::to_string(port);
+  return header;
+}
+
+std::string HttpUrl::to_string() const {
+  return (secure ? "https://" : "http://") + host_header() + target;
+}
+
+}  // namespace tachi_trace

@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include "tachi_trace/attributes.hpp"
+
+using namespace tachi_trace;
+
+TEST_CASE("attribute values convert from natural C++ types") {
+  CHECK(AttributeValue(true).get_if<bool>());
+  CHECK(*AttributeValue(200).get_if<std::int64_t>() == 200);
+  CHECK(*AttributeValue(std::uint16_t{8080}).get_if<std::int64_t>() == 8080);
+  CHECK(*AttributeValue(-5L).get_if<std::int64_t>() == -5);
+  CHECK(*AttributeValue(2.5f).get_if<double>() == 2.5);
+  CHECK(*AttributeValue("GET").get_if<std::string>() == "GET");
+  CHECK(*AttributeValue(std::string_view("x")).get_if<std::string>() == "x");
+  CHECK(
+      AttributeValue(std::vector<std::int64_t>{1, 2}).get_if<std::vector<std::int64_t>>()->size() ==
+      2);
+}
+
+TEST_CASE("unsigned values above int64 keep their exact digits") {
+  AttributeValue huge(std::uint64_t{18446744073709551615ULL});
+  REQUIRE(huge.get_if<std::string>());
+  CHECK(*huge.get_if<std::string>() == "18446744073709551615");
+  CHECK(*AttributeValue(std::uint64_t{42}).get_if<std::int64_t>() == 42);
+}
+
+TEST_CASE("attribute values render as strings for string-only backends") {
+  CHECK(AttributeValue(true).to_string() == "true");
+  CHECK(AttributeValue(-3).to_string() == "-3");
+  CHECK(AttributeValue(0.1).to_string() == "0.1");
+  CHECK(AttributeValue("a\"b").to_string() == "a\"b");
+  CHECK(AttributeValue(std::vector<std::string>{"a", "b\"c"}).to_string() == R"(["a","b\"c"])");
+  CHECK(AttributeValue(std::vector<bool>{true, false}).to_string() == "[true,false]");
+  CHECK(AttributeValue(std::vector<double>{1.5, 2}).to_string() == "[1.5,2]");
+}
+
+TEST_CASE("setting an attribute replaces one of the same key") {
+  Attributes attributes;
+  CHECK(set_attribute_within_limits(attributes, "a", 1, 10, SpanLimits::unlimited));
+  CHECK(set_attribute_within_limits(attributes, "a", 2, 10, SpanLimits::unlimited));
+  REQUIRE(attributes.size() == 1);
+  CHECK(attributes[0].value == AttributeValue(2));
+}
+
+TEST_CASE("the count limit drops new keys but still replaces existing ones") {
+  Attributes attributes;
+  CHECK(set_attribute_within_limits(attributes, "a", 1, 2, SpanLimits::unlimited));
+  CHECK(set_attribute_within_limits(attributes, "b", 1, 2, SpanLimits::unlimited));
+  CHECK_FALSE(set_attribute_within_limits(attributes, "c", 1, 2, SpanLimits::unlimited));
+  CHECK(set_attribute_within_limits(attributes, "a", 5, 2, SpanLimits::unlimited));
+  CHECK(attributes.size() == 2);
+  CHECK(attributes[0].value == AttributeValue(5));
+}
+
+TEST_CASE("the value length limit truncates strings on UTF-8 boundaries") {
+  AttributeValue ascii("abcdef");
+  truncate_attribute_value(ascii, 4);
+  CHECK(*ascii.get_if<std::string>() == "abcd");
+
+  AttributeValue accented("\xC3\xA9\xC3\xA9");  // "éé", 4 bytes
+  truncate_attribute_value(accented, 3);
+  CHECK(*accented.get_if<std::string>() == "\xC3\xA9");
+
+  AttributeValue list(std::vector<std::string>{"long value", "ok"});
+  truncate_attribute_value(list, 4);
+  CHECK(*list.get_if<std::vector<std::string>>() == std::vector<std::string>{"long", "ok"});
+
+  AttributeValue number(12345);
+  truncate_attribute_value(number, 1);
+  CHECK(number == AttributeValue(12345));
+}

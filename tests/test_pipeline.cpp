@@ -1,0 +1,332 @@
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "tachi_trace/exporters/memory.hpp"
+#include "tachi_trace/tracer.hpp"
+
+using namespace tachi_trace;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// An exporter whose behaviour a test steers: it can hold every call until released, fail, or
+/// report rejected spans. It remembers batch sizes.
+class ControlledExporter final : public SpanExporter {
+ public:
+  struct State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool held = false;
+    bool hang_until_cancelled = false;
+    bool cancelled = false;
+    bool fail = false;
+    std::uint64_t reject_per_batch = 0;
+    std::vector<std::size_t> batch_sizes;
+    std::size_t spans = 0;
+    bool shut_down = false;
+    int calls_waiting = 0;
+
+    void release() {
+      std::lock_guard guard(mutex);
+      held = false;
+      changed.notify_all();
+    }
+    bool wait_for_waiting_call(std::chrono::milliseconds timeout) {
+      std::unique_lock lock(mutex);
+      return changed.wait_for(lock, timeout, [&] { return calls_waiting > 0; });
+    }
+  };
+
+  ControlledExporter(std::string name, std::shared_ptr<State> state)
+      : name_(std::move(name)), state_(std::move(state)) {}
+
+  std::string_view name() const noexcept override { return name_; }
+
+  ExportResult export_spans(const ExportBatch& batch) noexcept override {
+    std::unique_lock lock(state_->mutex);
+    ++state_->calls_waiting;
+    state_->changed.notify_all();
+    state_->changed.wait(lock, [&] {
+      return state_->cancelled || (!state_->held && !state_->hang_until_cancelled);
+    });
+    --state_->calls_waiting;
+    state_->batch_sizes.push_back(batch.spans.size());
+    if (state_->cancelled) return ExportResult::failure("cancelled");
+    if (state_->fail) return ExportResult::failure("backend said no");
+    state_->spans += batch.spans.size();
+    ExportResult result = ExportResult::success();
+    result.rejected_spans = state_->reject_per_batch;
+    return result;
+  }
+
+  void shutdown(Deadline) noexcept override {
+    std::lock_guard guard(state_->mutex);
+    state_->shut_down = true;
+  }
+
+  void cancel() noexcept override {
+    std::lock_guard guard(state_->mutex);
+    state_->cancelled = true;
+    state_->changed.notify_all();
+  }
+
+ private:
+  std::string name_;
+  std::shared_ptr<State> state_;
+};
+
+ProviderSettings settings_with(BatchSettings batch) {
+  ProviderSettings settings;
+  settings.batch = batch;
+  return settings;
+}
+
+void end_spans(const Tracer& tracer, int count) {
+  for (int index = 0; index < count; ++index)
+    tracer.start_span("span").end();
+}
+
+void check_every_exporter_accounts_for_every_span(const PipelineCounters& counters) {
+  for (const auto& exporter : counters.exporters) {
+    INFO("exporter " << exporter.name);
+    CHECK(exporter.exported + exporter.dropped == counters.spans_ended);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("ended spans reach the exporter in batches no larger than the batch size") {
+  auto state = std::make_shared<ControlledExporter::State>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("controlled", state));
+  TracerProvider provider(settings_with({.max_queue_size = 1000, .max_export_batch_size = 64}),
+                          std::move(exporters));
+  end_spans(provider.tracer("test"), 300);
+  REQUIRE(provider.force_flush(10s));
+  std::lock_guard guard(state->mutex);
+  CHECK(state->spans == 300);
+  for (auto size : state->batch_sizes)
+    CHECK(size <= 64);
+  auto counters = provider.counters();
+  CHECK(counters.spans_started == 300);
+  CHECK(counters.spans_ended == 300);
+  CHECK(counters.exporters.at(0).exported == 300);
+  CHECK(counters.exporters.at(0).dropped == 0);
+}
+
+TEST_CASE("spans are exported after the schedule delay without any flush") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  TracerProvider provider(settings_with({.schedule_delay = 50ms}), std::move(exporters));
+  end_spans(provider.tracer("test"), 3);
+  CHECK(store->wait_for(3, 10s));
+}
+
+TEST_CASE("a full batch wakes the export before the schedule delay") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  TracerProvider provider(settings_with({.schedule_delay = 3600s, .max_export_batch_size = 16}),
+                          std::move(exporters));
+  end_spans(provider.tracer("test"), 16);
+  CHECK(store->wait_for(16, 10s));
+}
+
+TEST_CASE("a full queue drops spans and counts them; nothing is lost unaccounted") {
+  auto state = std::make_shared<ControlledExporter::State>();
+  state->held = true;
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("held", state));
+  TracerProvider provider(
+      settings_with({.schedule_delay = 3600s, .max_queue_size = 10, .max_export_batch_size = 5}),
+      std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  end_spans(tracer, 5);
+  REQUIRE(state->wait_for_waiting_call(10s));  // the exporter now holds one batch of 5
+  end_spans(tracer, 100);
+  state->release();
+  REQUIRE(provider.shutdown(10s));
+  auto counters = provider.counters();
+  CHECK(counters.spans_ended == 105);
+  CHECK(counters.spans_dropped_before_export > 0);
+  CHECK(counters.exporters.at(0).dropped > 0);
+  CHECK(counters.exporters.at(0).exported <= 25);
+  check_every_exporter_accounts_for_every_span(counters);
+}
+
+TEST_CASE("force_flush exports every span ended before it, from every thread") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  TracerProvider provider(settings_with({.schedule_delay = 3600s}), std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 4; ++thread)
+    threads.emplace_back([&] { end_spans(tracer, 250); });
+  for (auto& thread : threads)
+    thread.join();
+  REQUIRE(provider.force_flush(10s));
+  CHECK(store->size() == 1000);
+}
+
+TEST_CASE("spans ended on threads that have exited are still exported") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  TracerProvider provider(settings_with({.schedule_delay = 20ms}), std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  for (int round = 0; round < 20; ++round)
+    std::thread([&] { end_spans(tracer, 5); }).join();
+  REQUIRE(store->wait_for(100, 10s));
+  std::this_thread::sleep_for(100ms);  // let the collector retire the exited threads' buffers
+  auto counters = provider.counters();
+  CHECK(counters.spans_started == 100);
+  CHECK(counters.spans_ended == 100);
+  CHECK(counters.exporters.at(0).exported == 100);
+}
+
+TEST_CASE("shutdown exports what was ended, then drops and counts later spans") {
+  auto state = std::make_shared<ControlledExporter::State>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("controlled", state));
+  TracerProvider provider(settings_with({.schedule_delay = 3600s}), std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  end_spans(tracer, 7);
+  CHECK(provider.shutdown(10s));
+  CHECK(provider.shutdown(10s));  // idempotent
+  CHECK_FALSE(provider.force_flush(1s));
+  end_spans(tracer, 3);
+  {
+    std::lock_guard guard(state->mutex);
+    CHECK(state->spans == 7);
+    CHECK(state->shut_down);
+  }
+  auto counters = provider.counters();
+  CHECK(counters.spans_ended == 10);
+  CHECK(counters.exporters.at(0).exported == 7);
+  CHECK(counters.exporters.at(0).dropped == 3);
+}
+
+TEST_CASE("a stalled exporter blocks neither span creation nor the other exporters") {
+  auto stalled = std::make_shared<ControlledExporter::State>();
+  stalled->held = true;
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("stalled", stalled));
+  exporters.push_back(make_in_memory_exporter(store));
+  TracerProvider provider(
+      settings_with({.schedule_delay = 10ms, .max_queue_size = 64, .max_export_batch_size = 32}),
+      std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  for (int round = 0; round < 50; ++round) {
+    end_spans(tracer, 20);
+    REQUIRE(store->wait_for(static_cast<std::size_t>(20 * (round + 1)), 10s));
+  }
+  stalled->release();
+  REQUIRE(provider.shutdown(10s));
+  auto counters = provider.counters();
+  CHECK(counters.exporters.at(1).exported == 1000);
+  CHECK(counters.exporters.at(0).dropped > 0);
+  check_every_exporter_accounts_for_every_span(counters);
+}
+
+TEST_CASE("a failing exporter counts failed exports and dropped spans") {
+  auto failing = std::make_shared<ControlledExporter::State>();
+  failing->fail = true;
+  auto partial = std::make_shared<ControlledExporter::State>();
+  partial->reject_per_batch = 1;
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("failing", failing));
+  exporters.push_back(std::make_unique<ControlledExporter>("partial", partial));
+  TracerProvider provider(settings_with({.max_export_batch_size = 10}), std::move(exporters));
+  end_spans(provider.tracer("test"), 30);
+  provider.shutdown(10s);
+  auto counters = provider.counters();
+  CHECK(counters.exporters.at(0).name == "failing");
+  CHECK(counters.exporters.at(0).exported == 0);
+  CHECK(counters.exporters.at(0).dropped == 30);
+  CHECK(counters.exporters.at(0).failed_exports == 3);
+  CHECK(counters.exporters.at(1).exported == 27);
+  CHECK(counters.exporters.at(1).dropped == 3);
+}
+
+TEST_CASE("shutdown returns within its timeout when an exporter hangs") {
+  auto hanging = std::make_shared<ControlledExporter::State>();
+  hanging->hang_until_cancelled = true;
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("hanging", hanging));
+  TracerProvider provider(settings_with({.schedule_delay = 5ms}), std::move(exporters));
+  end_spans(provider.tracer("test"), 5);
+  REQUIRE(hanging->wait_for_waiting_call(10s));
+  end_spans(provider.tracer("test"), 5);
+  CHECK_FALSE(provider.shutdown(200ms));
+  CHECK(hanging->cancelled);
+  auto counters = provider.counters();
+  CHECK(counters.exporters.at(0).exported == 0);
+  check_every_exporter_accounts_for_every_span(counters);
+}
+
+TEST_CASE("under concurrent load every exporter accounts for every sampled span exactly") {
+  auto slow = std::make_shared<ControlledExporter::State>();
+  auto store = std::make_shared<InMemorySpanStore>(100'000);
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("slow", slow));
+  exporters.push_back(make_in_memory_exporter(store));
+  TracerProvider provider(
+      settings_with({.schedule_delay = 1ms, .max_queue_size = 128, .max_export_batch_size = 32}),
+      std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 4; ++thread) {
+    threads.emplace_back([&] {
+      for (int index = 0; index < 5000; ++index) {
+        auto parent = tracer.start_span("parent");
+        auto scope = parent.activate();
+        tracer.start_span("child").end();
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  REQUIRE(provider.shutdown(30s));
+  auto counters = provider.counters();
+  CHECK(counters.spans_started == 40000);
+  CHECK(counters.spans_ended == 40000);
+  check_every_exporter_accounts_for_every_span(counters);
+  CHECK(store->size() == counters.exporters.at(1).exported);
+}
+
+TEST_CASE("OTEL_SDK_DISABLED gives a tracer that makes no spans but passes context through") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  ProviderSettings settings;
+  settings.disabled = true;
+  TracerProvider provider(settings, std::move(exporters));
+  SpanContext remote{generate_trace_id(), generate_span_id(), TraceFlags(1), {}, true};
+  auto span =
+      provider.tracer("test").start_span("x", {.parent = Context(Span::non_recording(remote))});
+  CHECK_FALSE(span.is_recording());
+  CHECK(span.context().span_id == remote.span_id);
+  span.end();
+  provider.force_flush(5s);
+  CHECK(store->size() == 0);
+  CHECK(provider.counters().spans_started == 0);
+}
+
+TEST_CASE("a span that ends after its provider is gone is dropped safely") {
+  Span survivor;
+  {
+    std::vector<std::unique_ptr<SpanExporter>> exporters;
+    exporters.push_back(make_in_memory_exporter(std::make_shared<InMemorySpanStore>()));
+    TracerProvider provider({}, std::move(exporters));
+    survivor = provider.tracer("test").start_span("outlives");
+  }
+  survivor.set_attribute("still", "fine");
+  std::thread([&] { survivor.end(); }).join();
+  CHECK_FALSE(survivor.is_recording());
+}

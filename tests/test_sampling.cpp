@@ -1,0 +1,209 @@
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <new>
+
+#include "tachi_trace/exporters/memory.hpp"
+#include "tachi_trace/sampling.hpp"
+#include "tachi_trace/tracer.hpp"
+
+using namespace tachi_trace;
+
+// Counts heap allocations made by this thread, to show that unsampled spans allocate nothing.
+namespace {
+thread_local std::size_t allocations = 0;
+}
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
+  throw std::bad_alloc();
+}
+void operator delete(void* memory) noexcept {
+  std::free(memory);
+}
+void operator delete(void* memory, std::size_t) noexcept {
+  std::free(memory);
+}
+
+namespace {
+
+SamplingDecision decide(const Sampler& sampler, const SpanContext& parent,
+                        const TraceId& trace_id) {
+  static const Attributes no_attributes;
+  static const std::vector<Link> no_links;
+  return sampler
+      .should_sample({parent, trace_id, "span", SpanKind::internal, no_attributes, no_links})
+      .decision;
+}
+
+TraceId trace_id_with_randomness(std::uint64_t randomness) {
+  TraceId::Bytes bytes{};
+  bytes[0] = 0xab;  // high bits do not matter
+  for (int index = 15; index >= 9; --index) {
+    bytes[index] = static_cast<std::uint8_t>(randomness);
+    randomness >>= 8;
+  }
+  return TraceId(bytes);
+}
+
+SpanContext parent_context(bool remote, bool sampled) {
+  return SpanContext{
+      generate_trace_id(), generate_span_id(), TraceFlags(sampled ? 1 : 0), {}, remote};
+}
+
+constexpr auto keep = SamplingDecision::record_and_sample;
+constexpr auto drop = SamplingDecision::drop;
+
+}  // namespace
+
+TEST_CASE("always_on and always_off") {
+  CHECK(decide(*make_always_on_sampler(), {}, generate_trace_id()) == keep);
+  CHECK(decide(*make_always_off_sampler(), {}, generate_trace_id()) == drop);
+  CHECK(make_always_on_sampler()->description() == "AlwaysOnSampler");
+  CHECK(make_always_off_sampler()->description() == "AlwaysOffSampler");
+}
+
+TEST_CASE("traceidratio decides from the 56 low-order bits of the trace id") {
+  auto half = *make_trace_id_ratio_sampler(0.5);
+  const std::uint64_t middle = std::uint64_t{1} << 55;
+  CHECK(decide(*half, {}, trace_id_with_randomness(middle)) == keep);
+  CHECK(decide(*half, {}, trace_id_with_randomness(middle - 1)) == drop);
+  CHECK(decide(*half, {}, trace_id_with_randomness((std::uint64_t{1} << 56) - 1)) == keep);
+  CHECK(decide(*half, {}, trace_id_with_randomness(0)) == drop);
+  CHECK(half->description() == "TraceIdRatioBased{0.5}");
+}
+
+TEST_CASE(
+    "traceidratio is deterministic, so services at one ratio agree, and keeps about the ratio") {
+  auto first_service = *make_trace_id_ratio_sampler(0.25);
+  auto second_service = *make_trace_id_ratio_sampler(0.25);
+  auto higher = *make_trace_id_ratio_sampler(0.5);
+  int kept = 0;
+  constexpr int traces = 20000;
+  for (int index = 0; index < traces; ++index) {
+    TraceId trace_id = generate_trace_id();
+    auto decision = decide(*first_service, {}, trace_id);
+    REQUIRE(decision == decide(*second_service, {}, trace_id));
+    if (decision == keep) {
+      ++kept;
+      REQUIRE(decide(*higher, {}, trace_id) == keep);  // a higher ratio keeps a superset
+    }
+  }
+  CHECK(kept > traces * 0.23);
+  CHECK(kept < traces * 0.27);
+}
+
+TEST_CASE("traceidratio at 0 keeps nothing and at 1 keeps everything") {
+  auto none = *make_trace_id_ratio_sampler(0.0);
+  auto all = *make_trace_id_ratio_sampler(1.0);
+  for (int index = 0; index < 1000; ++index) {
+    TraceId trace_id = generate_trace_id();
+    REQUIRE(decide(*none, {}, trace_id) == drop);
+    REQUIRE(decide(*all, {}, trace_id) == keep);
+  }
+  CHECK(decide(*all, {}, trace_id_with_randomness(0)) == keep);
+}
+
+TEST_CASE("traceidratio refuses ratios outside [0, 1]") {
+  auto bad = make_trace_id_ratio_sampler(1.5);
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("between 0 and 1"));
+  CHECK_FALSE(make_trace_id_ratio_sampler(-0.1));
+  CHECK_FALSE(make_sampler(SamplerKind::parentbased_traceidratio, 2.0));
+}
+
+TEST_CASE("parentbased follows the parent and uses the root sampler for roots") {
+  auto sampler = make_parent_based_sampler(make_always_off_sampler());
+  CHECK(decide(*sampler, {}, generate_trace_id()) == drop);
+  CHECK(decide(*sampler, parent_context(true, true), generate_trace_id()) == keep);
+  CHECK(decide(*sampler, parent_context(true, false), generate_trace_id()) == drop);
+  CHECK(decide(*sampler, parent_context(false, true), generate_trace_id()) == keep);
+  CHECK(decide(*sampler, parent_context(false, false), generate_trace_id()) == drop);
+}
+
+TEST_CASE("parentbased uses each of its four delegates") {
+  auto on = make_always_on_sampler();
+  auto off = make_always_off_sampler();
+  auto sampler = make_parent_based_sampler(on, {.remote_parent_sampled = off,
+                                                .remote_parent_not_sampled = on,
+                                                .local_parent_sampled = off,
+                                                .local_parent_not_sampled = on});
+  CHECK(decide(*sampler, parent_context(true, true), generate_trace_id()) == drop);
+  CHECK(decide(*sampler, parent_context(true, false), generate_trace_id()) == keep);
+  CHECK(decide(*sampler, parent_context(false, true), generate_trace_id()) == drop);
+  CHECK(decide(*sampler, parent_context(false, false), generate_trace_id()) == keep);
+  CHECK(sampler->description() ==
+        "ParentBased{root:AlwaysOnSampler,remoteParentSampled:AlwaysOffSampler,"
+        "remoteParentNotSampled:AlwaysOnSampler,localParentSampled:AlwaysOffSampler,"
+        "localParentNotSampled:AlwaysOnSampler}");
+}
+
+TEST_CASE("sampler kinds parse from their OTEL_TRACES_SAMPLER names") {
+  for (auto kind : {SamplerKind::always_on, SamplerKind::always_off, SamplerKind::traceidratio,
+                    SamplerKind::parentbased_always_on, SamplerKind::parentbased_always_off,
+                    SamplerKind::parentbased_traceidratio}) {
+    CHECK(parse_sampler_kind(to_string(kind)) == kind);
+  }
+  CHECK_FALSE(parse_sampler_kind("AlwaysOn"));
+}
+
+TEST_CASE("an unsampled span allocates nothing, records nothing, and still propagates") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  ProviderSettings settings;
+  settings.sampler = make_always_off_sampler();
+  TracerProvider provider(settings, std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  { auto warm_up = tracer.start_span("warm up"); }  // the thread's first span registers its buffer
+
+  const std::size_t before = allocations;
+  SpanContext context;
+  {
+    auto span = tracer.start_span("unsampled");
+    span.set_attribute("key", 1);
+    context = span.context();
+    CHECK_FALSE(span.is_recording());
+  }
+  CHECK(allocations == before);
+  CHECK(context.is_valid());
+  CHECK_FALSE(context.is_sampled());
+
+  auto child = tracer.start_span("child", {.parent = Context(Span::non_recording(context))});
+  CHECK(child.context().trace_id == context.trace_id);
+  child.end();
+  provider.force_flush();
+  CHECK(store->size() == 0);
+  auto counters = provider.counters();
+  CHECK(counters.spans_started == 3);
+  CHECK(counters.spans_sampled_out == 3);
+  CHECK(counters.spans_ended == 0);
+}
+
+namespace {
+class RecordOnlySampler final : public Sampler {
+ public:
+  SamplingResult should_sample(const SamplingParameters&) const noexcept override {
+    return {
+        SamplingDecision::record_only, {{"sampler.note", "record only"}}, TraceState::parse("s=1")};
+  }
+  std::string description() const override { return "RecordOnly"; }
+};
+}  // namespace
+
+TEST_CASE("a record-only span records and is readable but is not exported") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  ProviderSettings settings;
+  settings.sampler = std::make_shared<RecordOnlySampler>();
+  TracerProvider provider(settings, std::move(exporters));
+  auto span = provider.tracer("test").start_span("recorded");
+  CHECK(span.is_recording());
+  CHECK_FALSE(span.context().is_sampled());
+  CHECK(span.context().trace_state.get("s") == "1");
+  CHECK(*span.data()->find_attribute("sampler.note") == AttributeValue("record only"));
+  span.end();
+  provider.force_flush();
+  CHECK(store->size() == 0);
+}

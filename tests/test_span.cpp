@@ -1,0 +1,301 @@
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "tachi_trace/exporters/memory.hpp"
+#include "tachi_trace/tracer.hpp"
+
+using namespace tachi_trace;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  explicit Fixture(ProviderSettings settings = {}) {
+    std::vector<std::unique_ptr<SpanExporter>> exporters;
+    exporters.push_back(make_in_memory_exporter(store));
+    provider.emplace(std::move(settings), std::move(exporters));
+    tracer = provider->tracer("test", "1.0");
+  }
+
+  std::vector<StoredSpan> flushed() {
+    REQUIRE(provider->force_flush(5000ms));
+    return store->spans();
+  }
+
+  const StoredSpan& only(const std::vector<StoredSpan>& spans) {
+    REQUIRE(spans.size() == 1);
+    return spans.front();
+  }
+
+  std::shared_ptr<InMemorySpanStore> store = std::make_shared<InMemorySpanStore>();
+  std::optional<TracerProvider> provider;
+  Tracer tracer;
+};
+
+}  // namespace
+
+TEST_CASE("a root span gets a new trace id, a span id and the sampled and random flags") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("root");
+  CHECK(span.context().is_valid());
+  CHECK(span.context().flags.sampled());
+  CHECK(span.context().flags.random());
+  CHECK(span.is_recording());
+  span.end();
+  auto spans = fixture.flushed();
+  const SpanData& data = fixture.only(spans).data;
+  CHECK(data.name == "root");
+  CHECK_FALSE(data.has_parent());
+  CHECK(data.context.trace_id == span.context().trace_id);
+  CHECK(data.context.span_id == span.context().span_id);
+  CHECK(fixture.only(spans).scope.name == "test");
+  CHECK(fixture.only(spans).scope.version == "1.0");
+}
+
+TEST_CASE("a child span shares the trace id and names its parent") {
+  Fixture fixture;
+  auto parent = fixture.tracer.start_span("parent");
+  auto explicit_child = fixture.tracer.start_span("explicit", {.parent = Context(parent)});
+  Span current_child;
+  {
+    auto scope = parent.activate();
+    current_child = fixture.tracer.start_span("implicit");
+  }
+  auto root_again = fixture.tracer.start_span("new root", {.parent = Context()});
+  for (auto* child : {&explicit_child, &current_child}) {
+    CHECK(child->context().trace_id == parent.context().trace_id);
+    CHECK(child->context().span_id != parent.context().span_id);
+    CHECK(child->data()->parent_span_id == parent.context().span_id);
+    CHECK_FALSE(child->data()->parent_is_remote);
+  }
+  CHECK(root_again.context().trace_id != parent.context().trace_id);
+  CHECK_FALSE(root_again.data()->has_parent());
+}
+
+TEST_CASE("a remote parent is recorded as remote") {
+  Fixture fixture;
+  SpanContext remote{*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                     *SpanId::from_hex("00f067aa0ba902b7"),
+                     TraceFlags(0x01),
+                     {},
+                     true};
+  auto span = fixture.tracer.start_span(
+      "server", {.kind = SpanKind::server, .parent = Context(Span::non_recording(remote))});
+  CHECK(span.context().trace_id == remote.trace_id);
+  CHECK_FALSE(span.context().flags.random());  // inherited from the parent
+  CHECK(span.data()->parent_span_id == remote.span_id);
+  CHECK(span.data()->parent_is_remote);
+  CHECK(span.data()->kind == SpanKind::server);
+}
+
+TEST_CASE("attributes of every type are recorded; a repeated key replaces the value") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("s", {.attributes = {{"start", "yes"}}});
+  span.set_attribute("string", "text")
+      .set_attribute("bool", true)
+      .set_attribute("int", 42)
+      .set_attribute("double", 2.5)
+      .set_attribute("strings", std::vector<std::string>{"a", "b"})
+      .set_attribute("bools", std::vector<bool>{true})
+      .set_attribute("ints", std::vector<std::int64_t>{1, 2})
+      .set_attribute("doubles", std::vector<double>{0.5})
+      .set_attribute("int", 43);
+  span.end();
+  auto spans = fixture.flushed();
+  const SpanData& data = fixture.only(spans).data;
+  CHECK(data.attributes.size() == 9);
+  CHECK(*data.find_attribute("start") == AttributeValue("yes"));
+  CHECK(*data.find_attribute("int") == AttributeValue(43));
+  CHECK(*data.find_attribute("double") == AttributeValue(2.5));
+  CHECK(*data.find_attribute("bool") == AttributeValue(true));
+  CHECK(*data.find_attribute("strings") == AttributeValue(std::vector<std::string>{"a", "b"}));
+}
+
+TEST_CASE("events keep their name, attributes and time") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("s");
+  const SystemTime stamp{std::chrono::nanoseconds(1'700'000'000'000'000'000)};
+  span.add_event("cache miss", {{"key", "spec:1"}}, stamp);
+  span.add_event("now");
+  span.end();
+  auto spans = fixture.flushed();
+  const SpanData& data = fixture.only(spans).data;
+  REQUIRE(data.events.size() == 2);
+  CHECK(data.events[0].name == "cache miss");
+  CHECK(data.events[0].time == stamp);
+  CHECK(data.events[0].attributes == Attributes{{"key", "spec:1"}});
+  CHECK(data.events[1].time >= data.start_time);
+}
+
+TEST_CASE("links are recorded at start and later; invalid contexts are ignored") {
+  Fixture fixture;
+  auto other = fixture.tracer.start_span("other", {.parent = Context()});
+  auto span =
+      fixture.tracer.start_span("s", {.links = {Link{other.context(), {{"reason", "batch"}}, 0}}});
+  span.add_link(other.context());
+  span.add_link(SpanContext{});
+  REQUIRE(span.data()->links.size() == 2);
+  CHECK(span.data()->links[0].context.span_id == other.context().span_id);
+  CHECK(span.data()->links[0].attributes == Attributes{{"reason", "batch"}});
+}
+
+TEST_CASE("status: Ok is final, Unset changes nothing, descriptions only for Error") {
+  Fixture fixture;
+  auto failed = fixture.tracer.start_span("failed");
+  failed.set_status(StatusCode::error, "boom");
+  failed.set_status(StatusCode::unset);
+  CHECK(failed.data()->status == Status{StatusCode::error, "boom"});
+  failed.set_status(StatusCode::ok, "ignored description");
+  CHECK(failed.data()->status == Status{StatusCode::ok, ""});
+  failed.set_status(StatusCode::error, "too late");
+  CHECK(failed.data()->status.code == StatusCode::ok);
+}
+
+TEST_CASE("recorded exceptions become an exception event with type and message") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("s");
+  try {
+    throw std::out_of_range("index 7");
+  } catch (const std::exception& error) {
+    span.record_exception(error);
+  }
+  span.record_exception(std::make_exception_ptr(std::runtime_error("second")));
+  REQUIRE(span.data()->events.size() == 2);
+  const Event& event = span.data()->events[0];
+  CHECK(event.name == "exception");
+  CHECK(event.attributes ==
+        Attributes{{"exception.type", "std::out_of_range"}, {"exception.message", "index 7"}});
+  CHECK(span.data()->events[1].attributes[0].value == AttributeValue("std::runtime_error"));
+  CHECK(span.data()->status.code == StatusCode::unset);  // left to the caller
+}
+
+TEST_CASE("update_name renames the span") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("GET");
+  span.update_name("GET /api/specs/{id}");
+  CHECK(span.data()->name == "GET /api/specs/{id}");
+}
+
+TEST_CASE("end is idempotent; nothing changes after it") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("s");
+  const SystemTime end_time = span.data()->start_time + 5ms;
+  span.end(end_time);
+  span.end(end_time + 1s);
+  span.set_attribute("late", 1).add_event("late").set_status(StatusCode::error).update_name("x");
+  CHECK_FALSE(span.is_recording());
+  auto spans = fixture.flushed();
+  const SpanData& data = fixture.only(spans).data;
+  CHECK(data.end_time == end_time);
+  CHECK(data.duration() == 5ms);
+  CHECK(data.attributes.empty());
+  CHECK(data.events.empty());
+  CHECK(data.name == "s");
+  CHECK(data.status.code == StatusCode::unset);
+}
+
+TEST_CASE("a span is ended when its handle is destroyed, and measured on the monotonic clock") {
+  Fixture fixture;
+  {
+    auto span = fixture.tracer.start_span("scoped");
+    std::this_thread::sleep_for(2ms);
+  }
+  auto spans = fixture.flushed();
+  CHECK(fixture.only(spans).data.duration() >= 2ms);
+  CHECK(fixture.only(spans).data.duration() < 2s);
+}
+
+TEST_CASE("an explicit start time is kept") {
+  Fixture fixture;
+  const SystemTime start{std::chrono::nanoseconds(1'600'000'000'123'456'789)};
+  auto span = fixture.tracer.start_span("old", {.start_time = start});
+  span.end(start + 1ms);
+  CHECK(span.data()->start_time == start);
+  CHECK(span.data()->duration() == 1ms);
+}
+
+TEST_CASE("moving a span transfers it; assigning over a span ends the old one") {
+  Fixture fixture;
+  Span first = fixture.tracer.start_span("first");
+  Span moved = std::move(first);
+  CHECK(moved.is_recording());
+  moved = fixture.tracer.start_span("second");
+  auto spans = fixture.flushed();
+  REQUIRE(spans.size() == 1);
+  CHECK(spans[0].data.name == "first");
+}
+
+TEST_CASE("a SpanRef outlives the span's end safely and does not end it") {
+  Fixture fixture;
+  SpanRef reference;
+  {
+    auto span = fixture.tracer.start_span("s");
+    reference = span;
+    { SpanRef copy = reference; }
+    CHECK(span.is_recording());
+  }
+  CHECK_FALSE(reference.is_recording());
+  reference.set_attribute("after", 1);  // ignored, no crash
+  CHECK(fixture.flushed().size() == 1);
+}
+
+TEST_CASE("span limits drop and count what is over them") {
+  ProviderSettings settings;
+  settings.limits = SpanLimits{.attribute_count = 2,
+                               .event_count = 1,
+                               .link_count = 1,
+                               .attributes_per_event = 1,
+                               .attributes_per_link = 1,
+                               .attribute_value_length = 3};
+  Fixture fixture(settings);
+  auto other = fixture.tracer.start_span("other");
+  auto span = fixture.tracer.start_span("s");
+  span.set_attribute("a", "abcdef")
+      .set_attribute("b", 1)
+      .set_attribute("c", 2)
+      .set_attribute("d", 3);
+  span.add_event("e1", {{"x", 1}, {"y", 2}}).add_event("e2");
+  span.add_link(other.context(), {{"x", 1}, {"y", 2}}).add_link(other.context());
+  const SpanData& data = *span.data();
+  CHECK(data.attributes.size() == 2);
+  CHECK(*data.find_attribute("a") == AttributeValue("abc"));
+  CHECK(data.dropped_attributes_count == 2);
+  CHECK(data.events.size() == 1);
+  CHECK(data.dropped_events_count == 1);
+  CHECK(data.events[0].dropped_attributes_count == 1);
+  CHECK(data.links.size() == 1);
+  CHECK(data.dropped_links_count == 1);
+  CHECK(data.links[0].dropped_attributes_count == 1);
+}
+
+TEST_CASE("a span of a tracer without provider propagates its parent and records nothing") {
+  Tracer tracer;
+  auto span = tracer.start_span("nothing");
+  CHECK_FALSE(span.is_recording());
+  CHECK_FALSE(span.context().is_valid());
+  SpanContext remote{generate_trace_id(), generate_span_id(), TraceFlags(1), {}, true};
+  auto child = tracer.start_span("child", {.parent = Context(Span::non_recording(remote))});
+  CHECK(child.context().span_id == remote.span_id);
+}
+
+TEST_CASE("a span may be changed from several threads at once") {
+  Fixture fixture;
+  auto span = fixture.tracer.start_span("shared");
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 4; ++thread) {
+    threads.emplace_back([&, thread] {
+      for (int index = 0; index < 200; ++index) {
+        span.set_attribute("t" + std::to_string(thread) + "." + std::to_string(index % 20), index);
+        span.add_event("e");
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  span.end();
+  auto spans = fixture.flushed();
+  CHECK(fixture.only(spans).data.attributes.size() == 80);
+  CHECK(fixture.only(spans).data.events.size() == 128);
+  CHECK(fixture.only(spans).data.dropped_events_count == 800 - 128);
+}
