@@ -11,7 +11,16 @@
 // to the slot that was active when it was made, so a scope held across `co_await` in a coroutine
 // stays with its task even when the coroutine resumes on another thread. Scopes end in reverse
 // order of their making (LIFO), as blocks do.
+//
+// A task's slot is a `TaskSlot`: reference-counted, shared by every copy of the executor that
+// carries the task (`TaskExecutor` in task.hpp), freed with the last reference. Only the code of
+// its task touches it, one resumption at a time; it is not a lock and two threads must never run
+// with the same task slot active at once.
 #pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <utility>
 
 #include "tachi_trace/baggage.hpp"
 #include "tachi_trace/ids.hpp"
@@ -52,9 +61,78 @@ class ContextSlot {
     return next;
   }
 
+  /// True for a task's reference-counted slot (a TaskSlot), false for a thread's or a plain slot.
+  bool is_task_slot() const noexcept { return is_task_slot_; }
+
+ protected:
+  struct TaskSlotTag {};
+  ContextSlot(Context initial, TaskSlotTag) noexcept
+      : context_(std::move(initial)), is_task_slot_(true) {}
+
  private:
   Context context_;
+  bool is_task_slot_ = false;
 };
+
+class TaskSlotRef;
+
+/// The slot a coroutine task owns. Made only through `TaskSlot::make`, held through TaskSlotRef.
+class TaskSlot final : public ContextSlot {
+ public:
+  /// A new slot whose current context is `initial`.
+  static TaskSlotRef make(Context initial);
+
+ private:
+  friend class TaskSlotRef;
+  explicit TaskSlot(Context initial) noexcept : ContextSlot(std::move(initial), TaskSlotTag{}) {}
+
+  void retain() noexcept { references_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (references_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  std::atomic<std::uint32_t> references_{1};
+};
+
+/// A counted reference to a TaskSlot; copies share the slot. A default-constructed reference is
+/// empty.
+class TaskSlotRef {
+ public:
+  TaskSlotRef() noexcept = default;
+  TaskSlotRef(const TaskSlotRef& other) noexcept : slot_(other.slot_) {
+    if (slot_ != nullptr) slot_->retain();
+  }
+  TaskSlotRef(TaskSlotRef&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+  TaskSlotRef& operator=(TaskSlotRef other) noexcept {
+    std::swap(slot_, other.slot_);
+    return *this;
+  }
+  ~TaskSlotRef() {
+    if (slot_ != nullptr) slot_->release();
+  }
+
+  /// A new reference to `slot`, which must be a live TaskSlot.
+  static TaskSlotRef share(TaskSlot& slot) noexcept {
+    slot.retain();
+    return TaskSlotRef(&slot);
+  }
+
+  TaskSlot* get() const noexcept { return slot_; }
+  explicit operator bool() const noexcept { return slot_ != nullptr; }
+  friend bool operator==(const TaskSlotRef& left, const TaskSlotRef& right) noexcept {
+    return left.slot_ == right.slot_;
+  }
+
+ private:
+  friend class TaskSlot;
+  explicit TaskSlotRef(TaskSlot* adopted) noexcept : slot_(adopted) {}
+
+  TaskSlot* slot_ = nullptr;
+};
+
+inline TaskSlotRef TaskSlot::make(Context initial) {
+  return TaskSlotRef(new TaskSlot(std::move(initial)));
+}
 
 namespace detail {
 inline thread_local ContextSlot* active_task_slot = nullptr;
@@ -65,6 +143,14 @@ ContextSlot& thread_slot() noexcept;
 inline ContextSlot& active_slot() noexcept {
   ContextSlot* task_slot = detail::active_task_slot;
   return task_slot != nullptr ? *task_slot : detail::thread_slot();
+}
+
+/// The running task's slot, or an empty reference outside any task (or when the active slot is a
+/// plain ContextSlot rather than a task's).
+inline TaskSlotRef current_task_slot() noexcept {
+  ContextSlot* task_slot = detail::active_task_slot;
+  if (task_slot == nullptr || !task_slot->is_task_slot()) return TaskSlotRef();
+  return TaskSlotRef::share(static_cast<TaskSlot&>(*task_slot));
 }
 
 inline const Context& current_context() noexcept {
