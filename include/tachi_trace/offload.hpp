@@ -108,12 +108,10 @@ requires std::invocable<Function&>
         PoolExecutor pool, Function function) {
   using Stored = detail::OffloadStored<Function>;
   using Signature = void(detail::OffloadOutcome<Stored>);
-  auto outcome =
-      co_await boost::asio::async_initiate<boost::asio::use_awaitable_t<AwaitableExecutor>,
-                                           Signature>(
-          detail::OffloadInitiation<PoolExecutor, Stored>{std::move(pool)},
-          boost::asio::use_awaitable_t<AwaitableExecutor>{}, std::move(function),
-          current_context());
+  boost::asio::use_awaitable_t<AwaitableExecutor> token;
+  auto outcome = co_await boost::asio::async_initiate<decltype(token), Signature>(
+      detail::OffloadInitiation<PoolExecutor, Stored>{std::move(pool)}, token, std::move(function),
+      current_context());
   if (outcome.error) std::rethrow_exception(outcome.error);
   if constexpr (!std::is_same_v<Stored, std::monostate>) co_return std::move(*outcome.value);
 }

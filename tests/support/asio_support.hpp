@@ -1,6 +1,7 @@
 // Helpers for the coroutine tests: run io_contexts, wait for tasks, find exported spans.
 #pragma once
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -29,8 +30,9 @@ inline ProviderSettings roomy_settings(std::shared_ptr<const Sampler> sampler = 
   return settings;
 }
 
-/// Runs `io` on `thread_count` threads until it runs out of work.
+/// Runs `io` on `thread_count` threads until it runs out of work (again, if it ran before).
 inline void run_on_threads(boost::asio::io_context& io, int thread_count) {
+  io.restart();
   std::vector<std::thread> threads;
   for (int index = 1; index < thread_count; ++index)
     threads.emplace_back([&io] { io.run(); });
