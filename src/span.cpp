@@ -7,6 +7,7 @@
 #include <mutex>
 #include <typeinfo>
 
+#include "clock.hpp"
 #include "span_record.hpp"
 
 namespace tachi_trace {
@@ -15,17 +16,37 @@ namespace {
 
 using detail::SpanRecord;
 
-// Runs `change` on the record's data under its lock, unless the span has ended.
+// Holds the record's lock, unless the caller's reference is the only one: then no other thread can
+// reach the record (every reference is held by someone), so the lock is not needed. That is the
+// common case of a span annotated by the code that started it.
+class RecordAccess {
+ public:
+  explicit RecordAccess(SpanRecord* record) noexcept
+      : record_(record), locked_(record->references.load(std::memory_order_acquire) != 1) {
+    if (locked_) record_->lock.lock();
+  }
+  RecordAccess(const RecordAccess&) = delete;
+  RecordAccess& operator=(const RecordAccess&) = delete;
+  ~RecordAccess() {
+    if (locked_) record_->lock.unlock();
+  }
+
+ private:
+  SpanRecord* record_;
+  bool locked_;
+};
+
+// Runs `change` on the record's data, unless the span has ended.
 template <typename Change>
 void change_if_recording(SpanRecord* record, Change&& change) noexcept {
   if (record == nullptr) return;
-  std::lock_guard guard(record->lock);
+  RecordAccess access(record);
   if (record->ended.load(std::memory_order_relaxed)) return;
   change(record->data, record->limits);
 }
 
 SystemTime system_now() noexcept {
-  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  return detail::to_system_time(detail::read_clock());
 }
 
 std::string demangled_type_name(const std::type_info& type) {
@@ -48,6 +69,26 @@ Attributes limited(Attributes attributes, std::uint32_t count_limit, std::uint32
 }
 
 }  // namespace
+
+void detail::SpanRecord::reset_for_reuse() noexcept {
+  // Vectors that grew large for one unusual span are not kept at that size for every later one.
+  constexpr std::size_t kept_capacity = 32;
+  auto clear = [](auto& values) {
+    if (values.capacity() > kept_capacity)
+      std::decay_t<decltype(values)>().swap(values);
+    else
+      values.clear();
+  };
+  clear(data.attributes);
+  clear(data.events);
+  clear(data.links);
+  data.name.clear();
+  data.context = SpanContext{};
+  data.status = Status{};
+  data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
+  ended.store(false, std::memory_order_relaxed);
+  references.store(1, std::memory_order_relaxed);
+}
 
 std::string_view to_string(SpanKind kind) noexcept {
   switch (kind) {
@@ -116,13 +157,12 @@ const SpanData* SpanRef::data() const noexcept {
   return record_ ? &record_->data : nullptr;
 }
 
-const SpanRef& SpanRef::set_attribute(std::string_view key, AttributeValue value) const noexcept {
+void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept {
   change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
     if (!set_attribute_within_limits(data.attributes, key, std::move(value), limits.attribute_count,
                                      limits.attribute_value_length))
       ++data.dropped_attributes_count;
   });
-  return *this;
 }
 
 const SpanRef& SpanRef::set_attributes(const Attributes& attributes) const noexcept {
@@ -201,25 +241,41 @@ const SpanRef& SpanRef::update_name(std::string_view name) const noexcept {
   return *this;
 }
 
-void SpanRef::end(std::optional<SystemTime> time) const noexcept {
-  if (record_ == nullptr) return;
-  {
-    std::lock_guard guard(record_->lock);
-    if (record_->ended.load(std::memory_order_relaxed)) return;
-    if (time) {
-      record_->data.end_time = *time;
-    } else if (record_->explicit_start_time) {
-      record_->data.end_time = system_now();
-    } else {
-      record_->data.end_time =
-          record_->data.start_time + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                         std::chrono::steady_clock::now() - record_->start_steady);
-    }
-    record_->ended.store(true, std::memory_order_release);
+namespace {
+
+// Stamps the end time; false when the span had ended already.
+bool finish(SpanRecord* record, std::optional<SystemTime> time) noexcept {
+  RecordAccess access(record);
+  if (record->ended.load(std::memory_order_relaxed)) return false;
+  SpanData& data = record->data;
+  if (time) {
+    data.end_time = *time;
+  } else if (record->explicit_start_time) {
+    data.end_time = system_now();
+  } else {
+    data.end_time =
+        data.start_time + detail::elapsed_between(record->start_ticks, detail::read_clock());
   }
+  record->ended.store(true, std::memory_order_release);
+  return true;
+}
+
+}  // namespace
+
+void SpanRef::end(std::optional<SystemTime> time) const noexcept {
+  if (record_ == nullptr || !finish(record_, time)) return;
   if (!context_.is_sampled()) return;  // record-only spans are never exported
   record_->retain();
   detail::submit_ended_span(record_);
+}
+
+void SpanRef::end_and_release() noexcept {
+  if (record_ == nullptr) return;
+  SpanRecord* record = std::exchange(record_, nullptr);
+  if (finish(record, std::nullopt) && context_.is_sampled())
+    detail::submit_ended_span(record);  // the pipeline takes over this handle's reference
+  else
+    record->release();
 }
 
 Span& Span::operator=(Span&& other) noexcept {
@@ -231,7 +287,7 @@ Span& Span::operator=(Span&& other) noexcept {
 }
 
 Span::~Span() {
-  end();
+  end_and_release();
 }
 
 }  // namespace tachi_trace

@@ -103,7 +103,17 @@ class SpanRef {
   bool is_recording() const noexcept;
 
   /// Sets (or replaces) an attribute, within the span's attribute limits.
-  const SpanRef& set_attribute(std::string_view key, AttributeValue value) const noexcept;
+  /// (The value is only converted when the span records, so a sampled-out span costs nothing.)
+  template <typename Value>
+  const SpanRef& set_attribute(std::string_view key, Value&& value) const noexcept {
+    if (record_ != nullptr) set_attribute_value(key, AttributeValue(std::forward<Value>(value)));
+    return *this;
+  }
+  const SpanRef& set_attribute(std::string_view key, AttributeValue value) const noexcept {
+    if (record_ != nullptr) set_attribute_value(key, std::move(value));
+    return *this;
+  }
+
   const SpanRef& set_attributes(const Attributes& attributes) const noexcept;
   /// Adds an event; without `time`, it is stamped now.
   const SpanRef& add_event(std::string_view name, Attributes attributes = {},
@@ -138,7 +148,12 @@ class SpanRef {
   }
 
  protected:
+  void set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept;
+  /// Ends the span and gives this handle's reference to the pipeline (what Span's destructor does).
+  void end_and_release() noexcept;
+
   SpanRef(SpanContext context, detail::SpanRecord* adopted_record) noexcept
+
       : context_(std::move(context)), record_(adopted_record) {}
 
   friend class Tracer;
