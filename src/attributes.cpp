@@ -44,6 +44,10 @@ struct ValueFormatter {
 
 }  // namespace
 
+std::string_view truncated_utf8(std::string_view text, std::uint32_t length_limit) noexcept {
+  return text.substr(0, utf8_prefix_length(text, length_limit));
+}
+
 std::string AttributeValue::to_string() const {
   return std::visit(ValueFormatter{}, storage_);
 }

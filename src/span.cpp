@@ -145,8 +145,8 @@ SpanRef& SpanRef::operator=(SpanRef&& other) noexcept {
   return *this;
 }
 
-SpanRef::~SpanRef() {
-  if (record_ != nullptr) record_->release();
+void SpanRef::release_record() noexcept {
+  std::exchange(record_, nullptr)->release();
 }
 
 bool SpanRef::is_recording() const noexcept {
@@ -155,6 +155,58 @@ bool SpanRef::is_recording() const noexcept {
 
 const SpanData* SpanRef::data() const noexcept {
   return record_ ? &record_->data : nullptr;
+}
+
+namespace {
+
+// Sets `key` to a value built in place by `assign(AttributeValue::Storage&)`, within the limits.
+template <typename Assign>
+void store_attribute(SpanRecord* record, std::string_view key, const Assign& assign) noexcept {
+  change_if_recording(record, [&](SpanData& data, const SpanLimits& limits) {
+    for (auto& existing : data.attributes) {
+      if (existing.key.size() == key.size() && existing.key == key) {
+        assign(existing.value.storage(), limits);
+        return;
+      }
+    }
+    if (data.attributes.size() >= limits.attribute_count) {
+      ++data.dropped_attributes_count;
+      return;
+    }
+    Attribute& added = data.attributes.emplace_back();
+    added.key.assign(key);
+    assign(added.value.storage(), limits);
+  });
+}
+
+}  // namespace
+
+void SpanRef::set_scalar_attribute(std::string_view key, bool value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<bool>(value);
+  });
+}
+
+void SpanRef::set_scalar_attribute(std::string_view key, std::int64_t value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<std::int64_t>(value);
+  });
+}
+
+void SpanRef::set_scalar_attribute(std::string_view key, double value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<double>(value);
+  });
+}
+
+void SpanRef::set_string_attribute(std::string_view key, std::string_view value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits& limits) {
+    std::string_view kept = truncated_utf8(value, limits.attribute_value_length);
+    if (auto* text = std::get_if<std::string>(&storage))
+      text->assign(kept);  // reuses the string's buffer
+    else
+      storage.template emplace<std::string>(kept);
+  });
 }
 
 void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept {
@@ -284,10 +336,6 @@ Span& Span::operator=(Span&& other) noexcept {
     SpanRef::operator=(std::move(other));
   }
   return *this;
-}
-
-Span::~Span() {
-  end_and_release();
 }
 
 }  // namespace tachi_trace

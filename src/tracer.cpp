@@ -77,7 +77,13 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   return span;
 }
 
+Span Tracer::start_span(std::string_view name) const noexcept {
+  static const SpanStartOptions defaults;
+  return start_span(name, defaults);
+}
+
 TracerProvider::TracerProvider(ProviderSettings settings,
+
                                std::vector<std::unique_ptr<SpanExporter>> exporters) {
   detail::prepare_clock();
   auto state = std::make_shared<detail::ProviderState>();
