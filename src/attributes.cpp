@@ -73,7 +73,8 @@ bool set_attribute_within_limits(Attributes& attributes, std::string_view key, A
     }
   }
   if (attributes.size() >= count_limit) return false;
-  attributes.emplace_back(std::string(key), std::move(value));
+  attributes.push_back(Attribute{std::string(key), std::move(value)});
+
   return true;
 }
 

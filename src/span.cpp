@@ -16,24 +16,18 @@ namespace {
 
 using detail::SpanRecord;
 
-// Holds the record's lock, unless the caller's reference is the only one: then no other thread can
-// reach the record (every reference is held by someone), so the lock is not needed. That is the
-// common case of a span annotated by the code that started it.
+// Holds the record's lock. Always taken, even when one handle holds the only reference: that one
+// handle may itself be shared by several threads (the specification makes every span operation
+// safe to call concurrently).
 class RecordAccess {
  public:
-  explicit RecordAccess(SpanRecord* record) noexcept
-      : record_(record), locked_(record->references.load(std::memory_order_acquire) != 1) {
-    if (locked_) record_->lock.lock();
-  }
+  explicit RecordAccess(SpanRecord* record) noexcept : record_(record) { record_->lock.lock(); }
   RecordAccess(const RecordAccess&) = delete;
   RecordAccess& operator=(const RecordAccess&) = delete;
-  ~RecordAccess() {
-    if (locked_) record_->lock.unlock();
-  }
+  ~RecordAccess() { record_->lock.unlock(); }
 
  private:
   SpanRecord* record_;
-  bool locked_;
 };
 
 // Runs `change` on the record's data, unless the span has ended.
