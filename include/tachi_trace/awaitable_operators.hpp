@@ -125,10 +125,9 @@ std::variant<ChildValue<Values>...> first_value(Completion& completion,
   if (errors[winner]) std::rethrow_exception(errors[winner]);
   std::optional<std::variant<ChildValue<Values>...>> result;
   ((winner == Index
-        ? (result.emplace(std::in_place_index<Index>,
-                          unwrap_child<Values>(std::move(std::get<2 + 2 * Index>(completion)))),
-           true)
-        : false) ||
+        ? void(result.emplace(std::in_place_index<Index>,
+                              unwrap_child<Values>(std::move(std::get<2 + 2 * Index>(completion)))))
+        : void()),
    ...);
   return std::move(*result);
 }
@@ -139,8 +138,8 @@ std::variant<Alternatives..., Added> widened(std::variant<Alternatives...>&& inn
                                              std::index_sequence<Index...>) {
   std::optional<std::variant<Alternatives..., Added>> result;
   ((inner.index() == Index
-        ? (result.emplace(std::in_place_index<Index>, std::get<Index>(std::move(inner))), true)
-        : false) ||
+        ? void(result.emplace(std::in_place_index<Index>, std::get<Index>(std::move(inner))))
+        : void()),
    ...);
   return std::move(*result);
 }

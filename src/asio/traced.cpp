@@ -61,12 +61,12 @@ Span start_query_span(const Tracer& tracer, std::string_view system, std::string
   JoinedName name{"db.", operation};
   Span span = tracer.start_span(name.view(), client_span());
   if (!span.is_recording()) return span;
-  span.set_attributes({{"db.system", system},
-                       {"db.operation", operation},
-                       {"db.table", table},
-                       {"db.system.name", system},
-                       {"db.operation.name", operation},
-                       {"db.collection.name", table}});
+  span.set_attribute("db.system", system)
+      .set_attribute("db.operation", operation)
+      .set_attribute("db.table", table)
+      .set_attribute("db.system.name", system)
+      .set_attribute("db.operation.name", operation)
+      .set_attribute("db.collection.name", table);
   return span;
 }
 
@@ -75,7 +75,7 @@ Span start_backend_span(const Tracer& tracer, std::string_view backend,
   JoinedName name{"backend.", backend, ".", operation};
   Span span = tracer.start_span(name.view(), client_span());
   if (!span.is_recording()) return span;
-  span.set_attributes({{"backend.name", backend}, {"backend.operation", operation}});
+  span.set_attribute("backend.name", backend).set_attribute("backend.operation", operation);
   return span;
 }
 
@@ -83,11 +83,11 @@ Span start_execution_span(const Tracer& tracer, const SpecIdentifier& spec_id,
                           std::string_view backend, std::string_view model) noexcept {
   Span span = tracer.start_span("llm.execution", client_span());
   if (!span.is_recording()) return span;
-  span.set_attributes({{"spec.id", spec_id.attribute()},
-                       {"llm.backend", backend},
-                       {"llm.model", model},
-                       {"gen_ai.system", backend},
-                       {"gen_ai.request.model", model}});
+  span.set_attribute("spec.id", spec_id.attribute())
+      .set_attribute("llm.backend", backend)
+      .set_attribute("llm.model", model)
+      .set_attribute("gen_ai.system", backend)
+      .set_attribute("gen_ai.request.model", model);
   return span;
 }
 
