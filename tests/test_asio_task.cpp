@@ -27,7 +27,7 @@ static_assert(net::execution::is_executor<TaskExecutor<net::any_io_executor>>::v
 namespace {
 
 ContextSlot* active_task_slot() {
-  return detail::active_task_slot;
+  return detail::active_task_slot_variable();
 }
 
 }  // namespace
@@ -187,7 +187,7 @@ TEST_CASE("a task keeps its context on every thread that resumes it") {
       co_await net::post(net::use_awaitable);  // a fresh trip through the queue: any thread
       if (current_span_id() != span.context().span_id) ++mismatches;
       std::lock_guard guard(threads_mutex);
-      threads.insert(std::this_thread::get_id());
+      threads.insert(testing::this_thread_id());
     }
   };
   for (int index = 0; index < 16; ++index)

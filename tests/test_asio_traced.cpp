@@ -293,7 +293,7 @@ TEST_CASE("expected-like results carrying an error mark the span Error") {
     // Built before the co_await: GCC 12 destroys an aggregate temporary of a co_await
     // expression twice.
     Expected<int> invalid(Error{Error::Code::invalid_argument, "spec id must be positive"});
-    boost::system::result<int> aborted(boost::system::error_code(net::error::operation_aborted));
+    boost::system::result<int> aborted{boost::system::error_code(net::error::operation_aborted)};
     failed = co_await traced("expected", SpanKind::internal, ready(std::move(invalid)), {},
                              memory.tracer);
     fine = co_await traced("expected fine", SpanKind::internal, ready(Expected<int>(5)), {},

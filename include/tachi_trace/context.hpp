@@ -134,21 +134,23 @@ inline TaskSlotRef TaskSlot::make(Context initial) {
   return TaskSlotRef(new TaskSlot(std::move(initial)));
 }
 
+// The thread-local state lives in context.cpp and is reached only through these calls, never
+// inlined: Clang before 16 may compute a thread_local's address once in a coroutine and reuse it
+// after the coroutine resumed on another thread, which would read another thread's slot. A call
+// computes the address afresh, on the thread that makes it. (The cost is a call: about a
+// nanosecond.)
 namespace detail {
-inline thread_local ContextSlot* active_task_slot = nullptr;
-ContextSlot& thread_slot() noexcept;
+/// This thread's active task slot variable: the running task's slot, or null.
+[[gnu::noinline]] ContextSlot*& active_task_slot_variable() noexcept;
 }  // namespace detail
 
 /// The slot code on this thread writes to now: the running task's, else the thread's own.
-inline ContextSlot& active_slot() noexcept {
-  ContextSlot* task_slot = detail::active_task_slot;
-  return task_slot != nullptr ? *task_slot : detail::thread_slot();
-}
+[[gnu::noinline]] ContextSlot& active_slot() noexcept;
 
 /// The running task's slot, or an empty reference outside any task (or when the active slot is a
 /// plain ContextSlot rather than a task's).
 inline TaskSlotRef current_task_slot() noexcept {
-  ContextSlot* task_slot = detail::active_task_slot;
+  ContextSlot* task_slot = detail::active_task_slot_variable();
   if (task_slot == nullptr || !task_slot->is_task_slot()) return TaskSlotRef();
   return TaskSlotRef::share(static_cast<TaskSlot&>(*task_slot));
 }
@@ -188,10 +190,10 @@ class [[nodiscard]] Scope {
 class [[nodiscard]] SlotActivation {
  public:
   explicit SlotActivation(ContextSlot* slot) noexcept
-      : previous_(std::exchange(detail::active_task_slot, slot)) {}
+      : previous_(std::exchange(detail::active_task_slot_variable(), slot)) {}
   SlotActivation(const SlotActivation&) = delete;
   SlotActivation& operator=(const SlotActivation&) = delete;
-  ~SlotActivation() { detail::active_task_slot = previous_; }
+  ~SlotActivation() { detail::active_task_slot_variable() = previous_; }
 
  private:
   ContextSlot* previous_;

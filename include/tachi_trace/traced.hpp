@@ -18,7 +18,7 @@
 // propagates unchanged. A result that carries an error marks the span Error too: an error_code
 // (boost or std) alone or first in a tuple (as `as_tuple(use_awaitable)` gives), a
 // std::exception_ptr first in a tuple, and result/expected-like types (`has_value()` and `error()`:
-// boost::system:: result, tachi_trace::Expected, std::expected). Cancellation (operation_aborted,
+// boost::system::result, tachi_trace::Expected, std::expected). Cancellation (operation_aborted,
 // by exception or by value) marks Error with the description "cancelled". Success leaves the status
 // unset, as the specification asks of instrumentation.
 //
@@ -31,6 +31,10 @@
 // Outside a task (tachi_trace::co_spawn, task.hpp) the span is still parented to the current
 // context but is not made current across the suspension: there is no task slot to hold it, and
 // the thread's slot is shared by every coroutine the thread runs.
+//
+// With GCC 12, build attribute lists and other braced or aggregate temporaries in a statement
+// before the `co_await`: GCC 12 mishandles such temporaries inside a co_await expression (it
+// rejects some and destroys others twice). Clang is not affected.
 #pragma once
 
 #include <chrono>
@@ -281,7 +285,8 @@ boost::asio::awaitable<Value, Executor> run_traced(
   Span span = recipe.start();
   // Holding the span current across the suspension is only safe in a task's own slot.
   std::optional<Scope> scope;
-  if (detail::active_task_slot != nullptr) scope.emplace(current_context().with_span(span));
+  if (detail::active_task_slot_variable() != nullptr)
+    scope.emplace(current_context().with_span(span));
   try {
     if constexpr (std::is_void_v<Value>) {
       co_await std::move(operation);

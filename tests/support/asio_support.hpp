@@ -20,6 +20,12 @@
 
 namespace tachi_trace::testing {
 
+/// The calling thread's id. Not inlined: glibc declares pthread_self `const`, so Clang may reuse
+/// an id read before a co_await after the coroutine resumed on another thread.
+[[gnu::noinline]] inline std::thread::id this_thread_id() {
+  return std::this_thread::get_id();
+}
+
 /// A provider whose queues hold everything a test makes and export quickly.
 inline ProviderSettings roomy_settings(std::shared_ptr<const Sampler> sampler = nullptr) {
   ProviderSettings settings;
