@@ -102,10 +102,9 @@ struct OffloadInitiation {
 /// Runs `function` on `pool` with the awaiting task's context, and resumes with its result (a
 /// decayed copy; void for void) or rethrows its exception. `function` is moved to the pool.
 template <typename AwaitableExecutor = boost::asio::any_io_executor, AsioExecutor PoolExecutor,
-          typename Function>
-requires std::invocable<Function&>
-    boost::asio::awaitable<detail::OffloadValue<Function>, AwaitableExecutor> offload(
-        PoolExecutor pool, Function function) {
+          std::invocable Function>
+boost::asio::awaitable<detail::OffloadValue<Function>, AwaitableExecutor> offload(
+    PoolExecutor pool, Function function) {
   using Stored = detail::OffloadStored<Function>;
   using Signature = void(detail::OffloadOutcome<Stored>);
   boost::asio::use_awaitable_t<AwaitableExecutor> token;
@@ -118,10 +117,9 @@ requires std::invocable<Function&>
 
 /// The same, on an execution context such as an asio::thread_pool.
 template <typename AwaitableExecutor = boost::asio::any_io_executor,
-          AsioExecutionContext ExecutionContext, typename Function>
-requires std::invocable<Function&>
-    boost::asio::awaitable<detail::OffloadValue<Function>, AwaitableExecutor> offload(
-        ExecutionContext& pool, Function function) {
+          AsioExecutionContext ExecutionContext, std::invocable Function>
+boost::asio::awaitable<detail::OffloadValue<Function>, AwaitableExecutor> offload(
+    ExecutionContext& pool, Function function) {
   return offload<AwaitableExecutor>(pool.get_executor(), std::move(function));
 }
 

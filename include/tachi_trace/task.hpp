@@ -66,6 +66,13 @@ class SlotActivatingFunction {
 
 }  // namespace detail
 
+template <typename Property, typename Executor>
+concept QueryableOn = boost::asio::can_query<const Executor&, const Property&>::value;
+template <typename Property, typename Executor>
+concept RequirableOn = boost::asio::can_require<const Executor&, const Property&>::value;
+template <typename Property, typename Executor>
+concept PreferableOn = boost::asio::can_prefer<const Executor&, const Property&>::value;
+
 /// An executor that runs everything through `Executor` with a task's slot active. See above.
 template <typename Executor>
 class TaskExecutor {
@@ -85,22 +92,19 @@ class TaskExecutor {
         slot_, std::forward<Function>(function)));
   }
 
-  template <typename Property>
-  requires boost::asio::can_query<const Executor&, const Property&>::value decltype(auto) query(
-      const Property& property) const
+  template <QueryableOn<Executor> Property>
+  decltype(auto) query(const Property& property) const
       noexcept(boost::asio::is_nothrow_query<const Executor&, const Property&>::value) {
     return boost::asio::query(inner_, property);
   }
 
-  template <typename Property>
-  requires boost::asio::can_require<const Executor&, const Property&>::value auto require(
-      const Property& property) const {
+  template <RequirableOn<Executor> Property>
+  auto require(const Property& property) const {
     return rewrapped(boost::asio::require(inner_, property));
   }
 
-  template <typename Property>
-  requires boost::asio::can_prefer<const Executor&, const Property&>::value auto prefer(
-      const Property& property) const {
+  template <PreferableOn<Executor> Property>
+  auto prefer(const Property& property) const {
     return rewrapped(boost::asio::prefer(inner_, property));
   }
 
@@ -166,9 +170,13 @@ TaskExecutor<Executor> with_task_slot(const TaskExecutor<Executor>& executor, Ta
   return TaskExecutor<Executor>(executor.inner_executor(), std::move(slot));
 }
 
+/// An executor that is neither a task executor nor erased: wrapped as it is.
 template <typename Executor>
-requires(!IsTaskExecutor<Executor>::value && !std::same_as<Executor, boost::asio::any_io_executor>)
-    TaskExecutor<Executor> with_task_slot(const Executor& executor, TaskSlotRef slot) {
+concept PlainExecutor =
+    !IsTaskExecutor<Executor>::value && !std::same_as<Executor, boost::asio::any_io_executor>;
+
+template <PlainExecutor Executor>
+TaskExecutor<Executor> with_task_slot(const Executor& executor, TaskSlotRef slot) {
   return TaskExecutor<Executor>(executor, std::move(slot));
 }
 

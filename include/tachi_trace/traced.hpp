@@ -131,15 +131,16 @@ class TracerChoice {
   std::optional<Tracer> copy_;
 };
 
+template <typename Text>
+concept TextLike = std::convertible_to<const Text&, std::string_view> && !std::integral<Text>;
+
 /// The `spec.id` of traced_execution: an integer or a string.
 class SpecIdentifier {
  public:
   template <std::integral Integer>
   SpecIdentifier(Integer number) : number_(static_cast<std::int64_t>(number)), text_({}) {}
-  template <typename Text>
-  requires(std::convertible_to<const Text&, std::string_view> && !std::integral<Text>)
-      SpecIdentifier(const Text& text)
-      : text_(std::string_view(text)), is_text_(true) {}
+  template <TextLike Text>
+  SpecIdentifier(const Text& text) : text_(std::string_view(text)), is_text_(true) {}
 
   AttributeValue attribute() const {
     return is_text_ ? AttributeValue(text_.view()) : AttributeValue(number_);
