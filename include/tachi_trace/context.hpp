@@ -60,6 +60,14 @@ class ContextSlot {
     std::swap(context_, next);
     return next;
   }
+  /// Makes `next` current and moves the context it replaces into `previous` (what Scope does:
+  /// fewer moves than exchange).
+  void replace(Context&& next, Context& previous) noexcept {
+    previous = std::move(context_);
+    context_ = std::move(next);
+  }
+  /// Makes `saved` current again.
+  void restore(Context& saved) noexcept { context_ = std::move(saved); }
 
   /// True for a task's reference-counted slot (a TaskSlot), false for a thread's or a plain slot.
   bool is_task_slot() const noexcept { return is_task_slot_; }
@@ -174,11 +182,14 @@ inline const Baggage& current_baggage() noexcept {
 /// Makes a context current in the active slot until destroyed.
 class [[nodiscard]] Scope {
  public:
-  explicit Scope(Context context) noexcept
-      : slot_(&active_slot()), previous_(slot_->exchange(std::move(context))) {}
+  explicit Scope(Context context) noexcept : Scope(active_slot(), std::move(context)) {}
+  /// Makes `context` current in `slot`, which must be the active slot (or one no code uses now).
+  Scope(ContextSlot& slot, Context context) noexcept : slot_(&slot) {
+    slot_->replace(std::move(context), previous_);
+  }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
-  ~Scope() { slot_->exchange(std::move(previous_)); }
+  ~Scope() { slot_->restore(previous_); }
 
  private:
   ContextSlot* slot_;

@@ -286,8 +286,8 @@ boost::asio::awaitable<Value, Executor> run_traced(
   Span span = recipe.start();
   // Holding the span current across the suspension is only safe in a task's own slot.
   std::optional<Scope> scope;
-  if (detail::active_task_slot_variable() != nullptr)
-    scope.emplace(current_context().with_span(span));
+  if (ContextSlot* task_slot = detail::active_task_slot_variable())
+    scope.emplace(*task_slot, task_slot->get().with_span(span));
   try {
     if constexpr (std::is_void_v<Value>) {
       co_await std::move(operation);
