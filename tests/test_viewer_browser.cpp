@@ -9,12 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
@@ -61,38 +57,52 @@ http::response<http::string_body> respond(const TraceViewerStore& store,
   return response;
 }
 
-net::awaitable<void> serve_session(tcp::socket socket, const TraceViewerStore& store) {
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  beast::error_code error;
-  for (;;) {
-    stream.expires_after(10s);
-    http::request<http::string_body> request;
-    co_await http::async_read(stream, buffer, request,
-                              net::redirect_error(net::use_awaitable, error));
-    if (error) break;
-    auto response = respond(store, request);
-    co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, error));
-    if (error || !request.keep_alive()) break;
-  }
-  stream.socket().shutdown(tcp::socket::shutdown_send, error);
-}
+// Callback style rather than coroutines: clang 14 cannot emit debug information for some
+// coroutine frames ("Cannot represent a difference across sections"), and this test must build in
+// every configuration.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const TraceViewerStore& store)
+      : stream_(std::move(socket)), store_(store) {}
 
-net::awaitable<void> accept_connections(tcp::acceptor& acceptor, const TraceViewerStore& store) {
-  for (;;) {
-    beast::error_code error;
-    tcp::socket socket =
-        co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, error));
-    if (error) co_return;
-    net::co_spawn(acceptor.get_executor(), serve_session(std::move(socket), store), net::detached);
+  void read_next() {
+    request_ = {};
+    stream_.expires_after(10s);
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](beast::error_code error, std::size_t) {
+                       if (!error) self->answer();
+                     });
   }
+
+ private:
+  void answer() {
+    response_ = respond(store_, request_);
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code error, std::size_t) {
+                        if (!error && self->request_.keep_alive()) self->read_next();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  const TraceViewerStore& store_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+};
+
+void accept_next(tcp::acceptor& acceptor, const TraceViewerStore& store) {
+  acceptor.async_accept([&acceptor, &store](beast::error_code error, tcp::socket socket) {
+    if (error) return;
+    std::make_shared<Session>(std::move(socket), store)->read_next();
+    accept_next(acceptor, store);
+  });
 }
 
 class ViewerServer {
  public:
   explicit ViewerServer(const TraceViewerStore& store)
       : acceptor_(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
-    net::co_spawn(io_, accept_connections(acceptor_, store), net::detached);
+    accept_next(acceptor_, store);
     thread_ = std::thread([this] { io_.run(); });
   }
   ~ViewerServer() {
