@@ -242,3 +242,12 @@ TEST_CASE("baggage propagator: empty baggage writes nothing; fields is baggage")
   CHECK(std::vector<std::string_view>(fields.begin(), fields.end()) ==
         std::vector<std::string_view>{"baggage"});
 }
+
+TEST_CASE("baggage properties: none in empty metadata, nullopt for what is not a list") {
+  CHECK(parse_baggage_properties("")->empty());
+  CHECK(parse_baggage_properties(" \t")->empty());
+  CHECK(*parse_baggage_properties("a;b=%20") == std::vector{key_only("a"), key_value("b", " ")});
+  CHECK_FALSE(parse_baggage_properties("a,b"));
+  CHECK_FALSE(parse_baggage_properties("a;;b"));
+  CHECK_FALSE(parse_baggage_properties("=v"));
+}

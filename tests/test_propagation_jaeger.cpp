@@ -138,3 +138,17 @@ TEST_CASE("jaeger: round trip through a server span keeps trace, debug and bagga
         "4bf92f3577b34da6a3ce929d0e0e4736:" + server.context().span_id.to_hex() + ":0:03");
   CHECK(headers.at("uberctx-user") == "alice");
 }
+
+TEST_CASE("jaeger: merged baggage never holds more than 64 members") {
+  Baggage held;
+  for (int index = 0; index < 60; ++index)
+    held = held.with("held" + std::to_string(index), "v");
+  Headers headers;
+  for (int index = 0; index < 10; ++index)
+    headers.emplace_back("uberctx-extra" + std::to_string(index), "v");
+  const Baggage merged = extract(headers, Context().with_baggage(held)).baggage();
+  CHECK(merged.size() == 64);
+  CHECK(merged.get("held59"));
+  CHECK(merged.get("extra3"));
+  CHECK_FALSE(merged.get("extra4"));
+}

@@ -245,7 +245,8 @@ struct BaggageProperty {
   std::optional<std::string> value;
   friend bool operator==(const BaggageProperty&, const BaggageProperty&) = default;
 };
-/// The properties in a baggage entry's metadata; nullopt when it is not a property list.
+/// The properties in a baggage entry's metadata (none for empty metadata); nullopt when it is not
+/// a property list.
 std::optional<std::vector<BaggageProperty>> parse_baggage_properties(std::string_view metadata);
 
 }  // namespace tachi_trace

@@ -146,6 +146,7 @@ std::string format_baggage(const Baggage& baggage) {
 
 std::optional<std::vector<BaggageProperty>> parse_baggage_properties(std::string_view metadata) {
   std::vector<BaggageProperty> properties;
+  if (trim_optional_white_space(metadata).empty()) return properties;
   bool valid = true;
   for_each_list_item(metadata, ';', [&](std::string_view property) {
     const auto parts = split_key_value(property, false);

@@ -77,7 +77,8 @@ std::vector<Baggage::Entry> read_baggage_fields(const CarrierReader& carrier) {
   std::vector<Baggage::Entry> entries;
   std::size_t bytes = 0;
   for (std::string_view name : carrier.keys()) {
-    if (!starts_with_ignoring_case(name, baggage_prefix) || name.size() == baggage_prefix.size())
+    if (!starts_with_ignoring_case(name, baggage_prefix) || !propagation::is_token(name) ||
+        name.size() == baggage_prefix.size())
       continue;
     const std::string_view value = carrier.get(name).value_or(std::string_view());
     bytes += name.size() + value.size();
@@ -113,10 +114,20 @@ class JaegerPropagator final : public TextMapPropagator {
     }
     std::vector<Baggage::Entry> received = read_baggage_fields(carrier);
     if (received.empty()) return extracted;
-    std::vector<Baggage::Entry> merged = extracted.baggage().entries();
+    return extracted.with_baggage(merge(extracted.baggage(), std::move(received)));
+  }
+
+  // Added to what the context holds (W3C baggage read before, say), later keys winning; the
+  // context never holds more than the 64 members that could be propagated.
+  static Baggage merge(const Baggage& held, std::vector<Baggage::Entry> received) {
+    std::vector<Baggage::Entry> merged = held.entries();
     merged.insert(merged.end(), std::make_move_iterator(received.begin()),
                   std::make_move_iterator(received.end()));
-    return extracted.with_baggage(Baggage::from_entries(std::move(merged)));
+    Baggage baggage = Baggage::from_entries(std::move(merged));
+    if (baggage.size() <= header_limits::baggage_members) return baggage;
+    std::vector<Baggage::Entry> kept = baggage.entries();
+    kept.resize(header_limits::baggage_members);
+    return Baggage::from_entries(std::move(kept));
   }
 
   void do_inject(const Context& context, CarrierWriter& carrier) const override {
