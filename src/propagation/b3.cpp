@@ -40,14 +40,14 @@ std::optional<TraceId> read_trace_id(std::string_view hex) {
 
 std::optional<SpanId> read_span_id(std::string_view hex) {
   if (hex.size() != 16) return std::nullopt;
-  auto id = SpanId::from_hex(hex);
+  auto id = propagation::parse_id<SpanId>(hex, HexCase::lowercase_only);
   if (!id || !id->is_valid()) return std::nullopt;
   return id;
 }
 
 // A parent span id is read only to reject malformed input; OpenTelemetry never uses it.
 bool is_parent_span_id(std::string_view hex) {
-  return hex.size() == 16 && SpanId::from_hex(hex).has_value();
+  return propagation::parse_id<SpanId>(hex, HexCase::lowercase_only).has_value();
 }
 
 std::optional<Sampling> read_single_sampling(std::string_view state) {

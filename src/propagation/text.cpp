@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace tachi_trace::propagation {
 
@@ -76,11 +77,46 @@ std::string_view trim_optional_white_space(std::string_view text) noexcept {
   return text;
 }
 
+namespace {
+
+// Digit values by byte, -1 for a byte that is no digit: one load per digit on the hot path.
+using HexTable = std::array<std::int8_t, 256>;
+
+constexpr HexTable make_hex_table(HexCase accepted) {
+  HexTable table{};
+  for (auto& value : table)
+    value = -1;
+  for (int digit = 0; digit < 10; ++digit)
+    table['0' + digit] = static_cast<std::int8_t>(digit);
+  for (int digit = 0; digit < 6; ++digit) {
+    table['a' + digit] = static_cast<std::int8_t>(10 + digit);
+    if (accepted == HexCase::any_case) table['A' + digit] = static_cast<std::int8_t>(10 + digit);
+  }
+  return table;
+}
+
+constexpr HexTable lowercase_table = make_hex_table(HexCase::lowercase_only);
+constexpr HexTable any_case_table = make_hex_table(HexCase::any_case);
+
+}  // namespace
+
 int hex_digit_value(char digit, HexCase accepted) noexcept {
-  if (digit >= '0' && digit <= '9') return digit - '0';
-  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
-  if (accepted == HexCase::any_case && digit >= 'A' && digit <= 'F') return digit - 'A' + 10;
-  return -1;
+  const HexTable& table = accepted == HexCase::lowercase_only ? lowercase_table : any_case_table;
+  return table[static_cast<unsigned char>(digit)];
+}
+
+bool read_hex(std::string_view hex, std::uint8_t* bytes, std::size_t size,
+              HexCase accepted) noexcept {
+  if (hex.size() != 2 * size) return false;
+  const HexTable& table = accepted == HexCase::lowercase_only ? lowercase_table : any_case_table;
+  int invalid = 0;
+  for (std::size_t index = 0; index < size; ++index) {
+    const int high = table[static_cast<unsigned char>(hex[2 * index])];
+    const int low = table[static_cast<unsigned char>(hex[2 * index + 1])];
+    invalid |= high | low;  // negative when either is -1
+    bytes[index] = static_cast<std::uint8_t>((high & 0x0f) << 4 | (low & 0x0f));
+  }
+  return invalid >= 0;
 }
 
 bool read_padded_hex(std::string_view hex, std::uint8_t* bytes, std::size_t size,

@@ -19,6 +19,18 @@ enum class HexCase : std::uint8_t { lowercase_only, any_case };
 /// The value of one hex digit, or -1.
 int hex_digit_value(char digit, HexCase accepted) noexcept;
 
+/// Reads exactly 2 * size hex digits into `bytes`. False on any other input (`bytes` then holds
+/// garbage).
+bool read_hex(std::string_view hex, std::uint8_t* bytes, std::size_t size,
+              HexCase accepted) noexcept;
+
+template <typename Id>
+std::optional<Id> parse_id(std::string_view hex, HexCase accepted) noexcept {
+  typename Id::Bytes bytes;
+  if (!read_hex(hex, bytes.data(), bytes.size(), accepted)) return std::nullopt;
+  return Id(bytes);
+}
+
 /// Reads 1 to 2 * size hex digits as a big-endian number, padding with zeros on the left (Jaeger
 /// ids omit leading zeros, B3 has 64-bit trace ids). False on any other input.
 bool read_padded_hex(std::string_view hex, std::uint8_t* bytes, std::size_t size,

@@ -56,14 +56,18 @@ Problem check_version_and_length(std::string_view value) {
 }
 
 Problem read_fields(std::string_view value, SpanContext& context) {
-  const auto trace_id = TraceId::from_hex(value.substr(trace_id_at, TraceId::hex_length));
+  const auto trace_id = propagation::parse_id<TraceId>(
+      value.substr(trace_id_at, TraceId::hex_length), propagation::HexCase::lowercase_only);
   if (!trace_id || value[parent_id_at - 1] != '-') return Problem::trace_id;
   if (!trace_id->is_valid()) return Problem::zero_trace_id;
-  const auto parent_id = SpanId::from_hex(value.substr(parent_id_at, SpanId::hex_length));
+  const auto parent_id = propagation::parse_id<SpanId>(
+      value.substr(parent_id_at, SpanId::hex_length), propagation::HexCase::lowercase_only);
   if (!parent_id || value[flags_at - 1] != '-') return Problem::parent_id;
   if (!parent_id->is_valid()) return Problem::zero_parent_id;
   std::uint8_t flags = 0;
-  if (!detail::read_lowercase_hex(value.substr(flags_at, 2), &flags, 1)) return Problem::flags;
+  if (!propagation::read_hex(value.substr(flags_at, 2), &flags, 1,
+                             propagation::HexCase::lowercase_only))
+    return Problem::flags;
   context.trace_id = *trace_id;
   context.span_id = *parent_id;
   context.flags = TraceFlags(flags & known_flags);
