@@ -4,6 +4,7 @@
 #include <boost/beast/http/message.hpp>
 #include <catch2/catch.hpp>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "support/memory_provider.hpp"
@@ -190,4 +191,22 @@ TEST_CASE("propagation end to end: extract, server span, client span, inject ove
   CHECK(spans[1].data.parent_span_id.to_hex() == "00f067aa0ba902b7");
   CHECK(spans[1].data.parent_is_remote);
   CHECK(spans[0].data.parent_span_id == server.context().span_id);
+}
+
+TEST_CASE("the global propagator: tracecontext and baggage until replaced, safe while replaced") {
+  CHECK(fields_of(global_propagator()) ==
+        std::vector<std::string_view>{"traceparent", "tracestate", "baggage"});
+  set_global_propagator(make_b3_propagator(B3Encoding::multiple_headers));
+  const TextMapPropagator& b3 = global_propagator();
+  CHECK(fields_of(b3).front() == "X-B3-TraceId");
+  std::thread replacer([] {
+    for (int round = 0; round < 50; ++round)
+      set_global_propagator(round % 2 ? make_jaeger_propagator() : make_baggage_propagator());
+  });
+  for (int round = 0; round < 200; ++round)
+    CHECK_FALSE(fields_of(global_propagator()).empty());
+  replacer.join();
+  CHECK(fields_of(b3).front() == "X-B3-TraceId");  // still alive after being replaced
+  set_global_propagator(nullptr);
+  CHECK(fields_of(global_propagator()).front() == "traceparent");
 }

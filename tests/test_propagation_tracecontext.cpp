@@ -119,7 +119,7 @@ TEST_CASE("traceparent: errors say what was received and what is wrong") {
   CHECK_THAT(error_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-x1"),
              Catch::EndsWith(": the flags are not two lowercase hex digits"));
   CHECK_THAT(error_of(std::string(513, 'a')),
-             Catch::Contains("but got 513 characters: it is longer than 512 characters"));
+             Catch::Contains("but got 513 characters: it is longer than the 512 characters read"));
 }
 
 TEST_CASE("traceparent: format writes version 00 with only the defined flags") {

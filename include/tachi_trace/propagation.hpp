@@ -182,10 +182,18 @@ PropagatorPointer make_propagator(std::span<const PropagatorKind> kinds);
 /// The composite OTEL_PROPAGATORS asks for (default `tracecontext,baggage`).
 PropagatorPointer make_propagator(const FinalizedTracingConfig& config);
 
+/// The process-wide propagator, for instrumentation given none (the Beast middleware, the traced
+/// client): W3C Trace Context and Baggage until `set_global_propagator` replaces it, typically
+/// with `make_propagator(*config)` at start-up. Safe to call from any thread at any time; a
+/// propagator once set stays alive until the process ends, so references never dangle.
+const TextMapPropagator& global_propagator() noexcept;
+/// Replaces the global propagator; nullptr restores the default.
+void set_global_propagator(PropagatorPointer propagator);
+
 // ---- bounds ------------------------------------------------------------------------------------
 
-/// Longest header values the propagators parse; a longer value is ignored unread (for the
-/// repeated headers, the bound applies to all values of the name together).
+/// Longest header values the propagators parse, optional white space included; a longer value is
+/// ignored unread (for repeated headers, the bound applies to all values of the name together).
 namespace header_limits {
 /// Version 00 has 55 characters; the room left is for additive future versions.
 inline constexpr std::size_t traceparent = 512;
@@ -193,8 +201,8 @@ inline constexpr std::size_t traceparent = 512;
 inline constexpr std::size_t tracestate = 32 * 1024;
 /// Four times the 8192 bytes the W3C Baggage limits speak of, for white space and percent escapes.
 inline constexpr std::size_t baggage = 32 * 1024;
-/// `{32 hex}-{16 hex}-{state}-{16 hex}`: the longest valid `b3` value.
-inline constexpr std::size_t b3 = 68;
+/// The longest valid `b3` value, `{32 hex}-{16 hex}-{state}-{16 hex}`, has 68 characters.
+inline constexpr std::size_t b3 = 128;
 /// `uber-trace-id`, possibly percent-encoded.
 inline constexpr std::size_t uber_trace_id = 256;
 /// W3C Baggage: at most 64 list members and 8192 bytes are kept on extract and written on inject;

@@ -71,32 +71,38 @@ std::optional<SpanContext> remote_context(std::string_view trace_hex, std::strin
   return SpanContext{*trace_id, *span_id, TraceFlags(), TraceState(), true};
 }
 
-// b3 = {TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]] or {SamplingState} alone.
-std::optional<B3State> read_single(std::string_view value) {
-  value = trim_optional_white_space(value);
-  if (value.size() > header_limits::b3) return std::nullopt;
+struct SingleHeaderParts {
   std::array<std::string_view, 4> parts;
   std::size_t count = 0;
-  for (std::size_t start = 0; start <= value.size(); ++count) {
-    if (count == parts.size()) return std::nullopt;
+};
+
+// The '-'-separated parts of a `b3` value; nullopt for more than four.
+std::optional<SingleHeaderParts> split_single(std::string_view value) {
+  SingleHeaderParts split;
+  for (std::size_t start = 0; start <= value.size(); ++split.count) {
+    if (split.count == split.parts.size()) return std::nullopt;
     const auto dash = std::min(value.find('-', start), value.size());
-    parts[count] = value.substr(start, dash - start);
+    split.parts[split.count] = value.substr(start, dash - start);
     start = dash + 1;
   }
+  return split;
+}
+
+// b3 = {TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]] or {SamplingState} alone.
+std::optional<B3State> read_single(std::string_view value) {
+  if (value.size() > header_limits::b3) return std::nullopt;
+  const auto split = split_single(trim_optional_white_space(value));
+  if (!split) return std::nullopt;
+  const auto& [parts, count] = *split;
   B3State state;
-  if (count == 1) {
-    auto sampling = read_single_sampling(parts[0]);
+  if (count != 2) {
+    auto sampling = read_single_sampling(parts[count == 1 ? 0 : 2]);
     if (!sampling) return std::nullopt;
     state.sampling = *sampling;
-    return state;
   }
+  if (count == 1) return state;
   state.span_context = remote_context(parts[0], parts[1]);
   if (!state.span_context) return std::nullopt;
-  if (count >= 3) {
-    auto sampling = read_single_sampling(parts[2]);
-    if (!sampling) return std::nullopt;
-    state.sampling = *sampling;
-  }
   if (count == 4 && !is_parent_span_id(parts[3])) return std::nullopt;
   return state;
 }

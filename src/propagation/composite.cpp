@@ -1,5 +1,7 @@
 // The composite propagator and the propagators OTEL_PROPAGATORS names.
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 
 #include "tachi_trace/propagation.hpp"
 
@@ -69,6 +71,46 @@ PropagatorPointer make_propagator(std::span<const PropagatorKind> kinds) {
 
 PropagatorPointer make_propagator(const FinalizedTracingConfig& config) {
   return make_propagator(std::span<const PropagatorKind>(config.propagators()));
+}
+
+namespace {
+
+// Every propagator ever made global is kept here, so a reference handed out by
+// global_propagator() stays valid while another thread replaces it; readers pay one atomic load.
+struct GlobalPropagator {
+  std::mutex mutex;
+  std::vector<PropagatorPointer> kept;
+  std::atomic<const TextMapPropagator*> current{nullptr};
+
+  const TextMapPropagator* keep(PropagatorPointer propagator) {
+    std::lock_guard guard(mutex);
+    kept.push_back(std::move(propagator));
+    return kept.back().get();
+  }
+};
+
+GlobalPropagator& global_state() {
+  static GlobalPropagator state;
+  return state;
+}
+
+const TextMapPropagator* default_global_propagator() {
+  static const TextMapPropagator* const propagator = global_state().keep(
+      make_propagator(std::vector{PropagatorKind::tracecontext, PropagatorKind::baggage}));
+  return propagator;
+}
+
+}  // namespace
+
+const TextMapPropagator& global_propagator() noexcept {
+  const TextMapPropagator* current = global_state().current.load(std::memory_order_acquire);
+  return current != nullptr ? *current : *default_global_propagator();
+}
+
+void set_global_propagator(PropagatorPointer propagator) {
+  GlobalPropagator& state = global_state();
+  const TextMapPropagator* next = propagator ? state.keep(std::move(propagator)) : nullptr;
+  state.current.store(next, std::memory_order_release);
 }
 
 }  // namespace tachi_trace

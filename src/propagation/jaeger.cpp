@@ -53,8 +53,8 @@ std::optional<JaegerState> read_trace_header(std::string_view value) {
 
 // The value may arrive percent-encoded (':' as %3A) from clients that escape every header value.
 std::optional<JaegerState> read_trace_field(std::string_view value) {
-  value = propagation::trim_optional_white_space(value);
   if (value.size() > header_limits::uber_trace_id) return std::nullopt;
+  value = propagation::trim_optional_white_space(value);
   if (value.find('%') == std::string_view::npos) return read_trace_header(value);
   return read_trace_header(propagation::percent_decode(value, false));
 }

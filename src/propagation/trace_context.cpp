@@ -80,7 +80,7 @@ std::string_view describe(Problem problem) {
     case Problem::none:
       return "";
     case Problem::too_long:
-      return "it is longer than 512 characters";
+      return "it is longer than the 512 characters read";
     case Problem::version:
       return "the version is not two lowercase hex digits followed by '-'";
     case Problem::version_ff:
@@ -110,6 +110,7 @@ std::string_view describe(Problem problem) {
 namespace propagation {
 
 std::optional<SpanContext> read_traceparent(std::string_view value) noexcept {
+  if (value.size() > header_limits::traceparent) return std::nullopt;  // before any work
   value = trim_optional_white_space(value);
   SpanContext context;
   if (check_version_and_length(value) != Problem::none) return std::nullopt;
@@ -132,7 +133,8 @@ void write_traceparent(const SpanContext& context, char* out) noexcept {
 }  // namespace propagation
 
 Expected<SpanContext> parse_traceparent(std::string_view value) {
-  const std::string_view trimmed = trim_optional_white_space(value);
+  const std::string_view trimmed =
+      value.size() > header_limits::traceparent ? value : trim_optional_white_space(value);
   SpanContext context;
   Problem problem = check_version_and_length(trimmed);
   if (problem == Problem::none) problem = read_fields(trimmed, context);
