@@ -1,5 +1,6 @@
 // The composite of every propagator over a multi-header carrier (the input's "name: value" lines,
-// repeated names allowed). Extracting what it injected gives the same trace and span.
+// repeated names allowed). What it injects is well-formed HTTP (no header injection whatever came
+// in), and extracting it gives the same trace and span.
 #include "fuzz_support.hpp"
 #include "tachi_trace/propagation.hpp"
 
@@ -14,6 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   tachi_fuzz::Headers written;
   KeyValueCarrier carrier(written);
   propagator->inject(extracted, carrier);
+  for (const auto& [name, value] : written)
+    tachi_fuzz::expect(tachi_fuzz::is_field_name(name) && tachi_fuzz::is_field_value(value));
   const Context again = propagator->extract(KeyValueReader(written));
   tachi_fuzz::expect(again.span_context().trace_id == extracted.span_context().trace_id);
   tachi_fuzz::expect(again.span_context().span_id == extracted.span_context().span_id);

@@ -21,6 +21,26 @@ inline void expect(bool condition) {
   if (!condition) std::abort();
 }
 
+/// An RFC 9110 token: what a field name must be.
+inline bool is_field_name(std::string_view name) {
+  constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (char character : name) {
+    const bool alphanumeric = (character >= 'a' && character <= 'z') ||
+                              (character >= 'A' && character <= 'Z') ||
+                              (character >= '0' && character <= '9');
+    if (!alphanumeric && symbols.find(character) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+/// Visible ASCII and spaces only: no CR, LF or other control character that could end a field.
+inline bool is_field_value(std::string_view value) {
+  for (char character : value)
+    if (character < 0x20 || character > 0x7e) return false;
+  return true;
+}
+
 /// Splits `text` at '\n' into at most `limit` pieces (the last one keeps the rest).
 inline std::vector<std::string_view> lines(std::string_view text, std::size_t limit) {
   std::vector<std::string_view> pieces;
