@@ -6,11 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "../json_text.hpp"
 #include "tachi_trace/attributes.hpp"
 #include "tachi_trace/ids.hpp"
 
 namespace tachi_trace::detail {
+
+/// Appends `text` as a JSON string literal: quoted, escaped, invalid UTF-8 replaced by U+FFFD.
+/// Runs of characters that need no escaping are appended whole.
+void append_json_literal(std::string& out, std::string_view text);
 
 void append_unsigned(std::string& out, std::uint64_t value);
 void append_signed(std::string& out, std::int64_t value);

@@ -21,7 +21,7 @@ template <typename Element>
 void append_any_scalar(std::string& out, const Element& value) {
   if constexpr (std::is_same_v<Element, std::string>) {
     out += "{\"stringValue\":";
-    append_json_string(out, value);
+    append_json_literal(out, value);
   } else if constexpr (std::is_same_v<Element, bool>) {
     out += value ? "{\"boolValue\":true" : "{\"boolValue\":false";
   } else if constexpr (std::is_same_v<Element, std::int64_t>) {
@@ -63,7 +63,7 @@ void append_attributes(std::string& out, const Attributes& attributes, std::uint
     for (std::size_t index = 0; index < attributes.size(); ++index) {
       if (index > 0) out += ',';
       out += "{\"key\":";
-      append_json_string(out, attributes[index].key);
+      append_json_literal(out, attributes[index].key);
       out += ",\"value\":";
       append_any_value(out, attributes[index].value);
       out += '}';
@@ -79,14 +79,14 @@ void append_attributes(std::string& out, const Attributes& attributes, std::uint
 void append_trace_state(std::string& out, const TraceState& state) {
   if (state.empty()) return;
   out += ",\"traceState\":";
-  append_json_string(out, state.to_header());
+  append_json_literal(out, state.to_header());
 }
 
 void append_event(std::string& out, const Event& event) {
   out += "{\"timeUnixNano\":";
   append_nanos(out, event.time);
   out += ",\"name\":";
-  append_json_string(out, event.name);
+  append_json_literal(out, event.name);
   append_attributes(out, event.attributes, event.dropped_attributes_count);
   out += '}';
 }
@@ -107,7 +107,7 @@ void append_status(std::string& out, const Status& status) {
   out += ",\"status\":{";
   if (!status.description.empty()) {
     out += "\"message\":";
-    append_json_string(out, status.description);
+    append_json_literal(out, status.description);
     out += ',';
   }
   out += "\"code\":";
@@ -147,7 +147,7 @@ void append_span(std::string& out, const SpanData& span) {
   out += ",\"flags\":";
   append_unsigned(out, otlp_span_flags(span));
   out += ",\"name\":";
-  append_json_string(out, span.name);
+  append_json_literal(out, span.name);
   out += ",\"kind\":";
   append_unsigned(out, static_cast<std::uint64_t>(span.kind) + 1);
   out += ",\"startTimeUnixNano\":";
@@ -167,10 +167,10 @@ void append_scope_spans(std::string& out, const ScopeGroups::Group& group) {
   out += '{';
   if (group.scope != nullptr) {
     out += "\"scope\":{\"name\":";
-    append_json_string(out, group.scope->name);
+    append_json_literal(out, group.scope->name);
     if (!group.scope->version.empty()) {
       out += ",\"version\":";
-      append_json_string(out, group.scope->version);
+      append_json_literal(out, group.scope->version);
     }
     out += "},";
   }
@@ -182,7 +182,7 @@ void append_scope_spans(std::string& out, const ScopeGroups::Group& group) {
   out += ']';
   if (group.scope != nullptr && !group.scope->schema_url.empty()) {
     out += ",\"schemaUrl\":";
-    append_json_string(out, group.scope->schema_url);
+    append_json_literal(out, group.scope->schema_url);
   }
   out += '}';
 }
@@ -205,7 +205,7 @@ bool OtlpJsonEncoder::encode(const Resource& resource, std::span<const SpanData*
   out += ']';
   if (!resource.schema_url().empty()) {
     out += ",\"schemaUrl\":";
-    append_json_string(out, resource.schema_url());
+    append_json_literal(out, resource.schema_url());
   }
   out += "}]}";
   return out.size() <= limit;

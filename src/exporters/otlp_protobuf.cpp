@@ -78,9 +78,63 @@ std::uint64_t unix_nanos(SystemTime time) noexcept {
   return count < 0 ? 0 : static_cast<std::uint64_t>(count);
 }
 
+// A KeyValue's size follows from its strings' sizes, so it is computed where needed (by both
+// passes) rather than recorded: attributes are most of a span, and this keeps them cheap.
+
+template <typename Sink>
+std::size_t delimited_size(Sink& sink, std::string_view text) {
+  const std::size_t length = sink.measure(text);
+  return 1 + protobuf::varint_size(length) + length;  // every field number here is below 16
+}
+
 template <typename Sink, typename Element>
-void put_scalar(Sink& sink, std::uint32_t field, const Element& value) {
-  sink.begin(field);
+std::size_t scalar_value_size(Sink& sink, const Element& value) {
+  if constexpr (std::is_same_v<Element, std::string>) {
+    return delimited_size(sink, value);
+  } else if constexpr (std::is_same_v<Element, bool>) {
+    return 2;
+  } else if constexpr (std::is_same_v<Element, std::int64_t>) {
+    return 1 + protobuf::varint_size(static_cast<std::uint64_t>(value));
+  } else {
+    return 9;
+  }
+}
+
+template <typename Sink, typename Element>
+std::size_t array_content_size(Sink& sink, const std::vector<Element>& values) {
+  std::size_t size = 0;
+  for (const auto& element : values) {
+    const std::size_t element_size = scalar_value_size<Sink, Element>(sink, element);
+    size += 1 + protobuf::varint_size(element_size) + element_size;
+  }
+  return size;
+}
+
+// The size of an AnyValue's contents. Scalars are tested for first, without std::visit: they are
+// nearly every attribute.
+template <typename Sink>
+std::size_t any_value_size(Sink& sink, const AttributeValue& value) {
+  if (const auto* text = value.get_if<std::string>()) return delimited_size(sink, *text);
+  if (const auto* number = value.get_if<std::int64_t>())
+    return 1 + protobuf::varint_size(static_cast<std::uint64_t>(*number));
+  if (value.get_if<double>() != nullptr) return 9;
+  if (value.get_if<bool>() != nullptr) return 2;
+  return std::visit(
+      [&](const auto& alternative) -> std::size_t {
+        using Alternative = std::decay_t<decltype(alternative)>;
+        if constexpr (requires { typename Alternative::value_type; } &&
+                      !std::is_same_v<Alternative, std::string>) {
+          const std::size_t content = array_content_size(sink, alternative);
+          return 1 + protobuf::varint_size(content) + content;
+        } else {
+          return 0;  // scalars were handled above
+        }
+      },
+      value.storage());
+}
+
+template <typename Sink, typename Element>
+void put_scalar_value(Sink& sink, const Element& value) {
   if constexpr (std::is_same_v<Element, std::string>) {
     sink.string(field::any_string, value);
   } else if constexpr (std::is_same_v<Element, bool>) {
@@ -90,24 +144,26 @@ void put_scalar(Sink& sink, std::uint32_t field, const Element& value) {
   } else {
     sink.fixed64(field::any_double, std::bit_cast<std::uint64_t>(value));
   }
-  sink.end(field);
 }
 
+// Writes an AnyValue's contents (only called by the Writer).
 template <typename Sink>
-void put_any_value(Sink& sink, std::uint32_t field, const AttributeValue& value) {
+void put_any_value_content(Sink& sink, const AttributeValue& value) {
+  if (const auto* text = value.get_if<std::string>()) return put_scalar_value(sink, *text);
+  if (const auto* number = value.get_if<std::int64_t>()) return put_scalar_value(sink, *number);
+  if (const auto* real = value.get_if<double>()) return put_scalar_value(sink, *real);
+  if (const auto* flag = value.get_if<bool>()) return put_scalar_value(sink, *flag);
   std::visit(
       [&](const auto& alternative) {
         using Alternative = std::decay_t<decltype(alternative)>;
         if constexpr (requires { typename Alternative::value_type; } &&
                       !std::is_same_v<Alternative, std::string>) {
-          sink.begin(field);
-          sink.begin(field::any_array);
-          for (const auto& element : alternative)
-            put_scalar<Sink, typename Alternative::value_type>(sink, field::array_values, element);
-          sink.end(field::any_array);
-          sink.end(field);
-        } else {
-          put_scalar(sink, field, alternative);
+          using Element = typename Alternative::value_type;
+          sink.delimited(field::any_array, array_content_size(sink, alternative));
+          for (const auto& element : alternative) {
+            sink.delimited(field::array_values, scalar_value_size<Sink, Element>(sink, element));
+            put_scalar_value<Sink, Element>(sink, element);
+          }
         }
       },
       value.storage());
@@ -116,10 +172,15 @@ void put_any_value(Sink& sink, std::uint32_t field, const AttributeValue& value)
 template <typename Sink>
 void put_attributes(Sink& sink, std::uint32_t field, const Attributes& attributes) {
   for (const Attribute& attribute : attributes) {
-    sink.begin(field);
-    sink.string(field::key_value_key, attribute.key);
-    put_any_value(sink, field::key_value_value, attribute.value);
-    sink.end(field);
+    const std::size_t value_size = any_value_size(sink, attribute.value);
+    const std::size_t key_value_size =
+        delimited_size(sink, attribute.key) + 1 + protobuf::varint_size(value_size) + value_size;
+    sink.delimited(field, key_value_size);
+    if constexpr (!Sink::measuring) {
+      sink.string(field::key_value_key, attribute.key);
+      sink.delimited(field::key_value_value, value_size);
+      put_any_value_content(sink, attribute.value);
+    }
   }
 }
 
@@ -129,7 +190,7 @@ void put_trace_state(Sink& sink, std::uint32_t field, const TraceState& state) {
   if (state.empty()) return;
   std::size_t length = state.size() - 1;
   for (const auto& member : state.members())
-    length += member.key.size() + 1 + member.value.size();
+    length += sink.measure(member.key) + 1 + sink.measure(member.value);
   sink.delimited(field, length);
   bool first = true;
   for (const auto& member : state.members()) {
@@ -245,17 +306,33 @@ std::uint32_t otlp_link_flags(const Link& link) noexcept {
   return link.context.flags.bits() | 0x100u | (link.context.is_remote ? 0x200u : 0u);
 }
 
+namespace {
+
+// One measuring and one writing pass; false when a string turned out not to be valid UTF-8.
+template <bool Repair>
+bool encode_passes(const Resource& resource, const std::vector<ScopeGroups::Group>& groups,
+                   std::vector<std::uint32_t>& message_sizes, std::string& out, std::size_t limit,
+                   bool& over_limit) {
+  protobuf::BasicSizer<Repair> sizer(message_sizes);
+  put_request(sizer, resource, groups);
+  over_limit = sizer.total() > limit;
+  if (over_limit) return true;
+  out.resize(sizer.total());
+  protobuf::BasicWriter<Repair> writer(message_sizes, out.data());
+  put_request(writer, resource, groups);
+  assert(writer.position() == out.data() + out.size());
+  return !writer.found_invalid_utf8();
+}
+
+}  // namespace
+
 bool OtlpProtobufEncoder::encode(const Resource& resource, std::span<const SpanData* const> spans,
                                  std::string& out, std::size_t limit) {
   const auto& groups = groups_.group(spans);
-  protobuf::Sizer sizer(message_sizes_);
-  put_request(sizer, resource, groups);
-  if (sizer.total() > limit) return false;
-  out.resize(sizer.total());
-  protobuf::Writer writer(message_sizes_, out.data());
-  put_request(writer, resource, groups);
-  assert(writer.position() == out.data() + out.size());
-  return true;
+  bool over_limit = false;
+  if (!encode_passes<false>(resource, groups, message_sizes_, out, limit, over_limit))
+    encode_passes<true>(resource, groups, message_sizes_, out, limit, over_limit);
+  return !over_limit;
 }
 
 }  // namespace tachi_trace::detail

@@ -4,23 +4,40 @@
 
 namespace tachi_trace::detail {
 
+namespace {
+
+// Scopes are owned by their provider, one object per name and version, so the pointer decides;
+// spans copied out of a provider (an in-memory store) carry copies, which compare by value.
+bool same_scope(const InstrumentationScope* left, const InstrumentationScope* right) {
+  if (left == right) return true;
+  return left != nullptr && right != nullptr && left->name == right->name &&
+         left->version == right->version && left->schema_url == right->schema_url;
+}
+
+}  // namespace
+
 const std::vector<ScopeGroups::Group>& ScopeGroups::group(std::span<const SpanData* const> spans) {
   groups_.clear();
+  if (spans.empty()) return groups_;
+  // The common case: one scope for the whole batch.
+  const InstrumentationScope* first_scope = spans.front()->scope;
+  if (std::all_of(spans.begin(), spans.end(),
+                  [&](const SpanData* span) { return same_scope(span->scope, first_scope); })) {
+    groups_.push_back(Group{first_scope, spans});
+    return groups_;
+  }
   scopes_.clear();
   group_of_span_.clear();
   // Scopes are few and spans of one scope usually come together: remember the last hit.
   std::uint32_t last_group = 0;
   for (const SpanData* span : spans) {
-    if (scopes_.empty() || scopes_[last_group] != span->scope) {
-      auto found = std::find(scopes_.begin(), scopes_.end(), span->scope);
+    if (scopes_.empty() || !same_scope(scopes_[last_group], span->scope)) {
+      auto found = std::find_if(scopes_.begin(), scopes_.end(),
+                                [&](const auto* scope) { return same_scope(scope, span->scope); });
       last_group = static_cast<std::uint32_t>(found - scopes_.begin());
       if (found == scopes_.end()) scopes_.push_back(span->scope);
     }
     group_of_span_.push_back(last_group);
-  }
-  if (scopes_.size() <= 1) {
-    if (!spans.empty()) groups_.push_back(Group{scopes_.front(), spans});
-    return groups_;
   }
   // Several scopes: a counting sort into one contiguous order.
   next_slot_.assign(scopes_.size() + 1, 0);

@@ -43,6 +43,11 @@ class Writer {
   void double_(double value) { put_big_endian(std::bit_cast<std::uint64_t>(value)); }
   /// A string: its length as i32, then its bytes (invalid UTF-8 replaced by U+FFFD).
   void string(std::string_view text) {
+    if (is_valid_utf8(text)) {
+      put_big_endian(static_cast<std::uint32_t>(text.size()));
+      out_.append(text);
+      return;
+    }
     const std::size_t length = sanitized_utf8_length(text);
     put_big_endian(static_cast<std::uint32_t>(length));
     const std::size_t start = out_.size();

@@ -9,8 +9,9 @@ namespace {
 
 constexpr char replacement[] = "\xEF\xBF\xBD";
 
-// Length of the valid sequence that starts `text` (which is not empty), or 0.
-std::size_t sequence_length(std::string_view text) noexcept {
+}  // namespace
+
+std::size_t utf8_sequence_length(std::string_view text) noexcept {
   const auto lead = static_cast<unsigned char>(text[0]);
   if (lead < 0x80) return 1;
   const std::size_t length = (lead >> 5) == 0x6    ? 2
@@ -29,6 +30,8 @@ std::size_t sequence_length(std::string_view text) noexcept {
   return length;
 }
 
+namespace {
+
 // Length of the ASCII prefix of `text`.
 std::size_t ascii_prefix(std::string_view text) noexcept {
   std::size_t index = 0;
@@ -44,11 +47,11 @@ std::size_t ascii_prefix(std::string_view text) noexcept {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) noexcept {
+bool is_valid_utf8_from_non_ascii(std::string_view text) noexcept {
   while (true) {
     text.remove_prefix(ascii_prefix(text));
     if (text.empty()) return true;
-    const std::size_t length = sequence_length(text);
+    const std::size_t length = utf8_sequence_length(text);
     if (length == 0) return false;
     text.remove_prefix(length);
   }
@@ -58,7 +61,7 @@ std::size_t sanitized_utf8_length(std::string_view text) noexcept {
   if (is_valid_utf8(text)) return text.size();
   std::size_t total = 0;
   while (!text.empty()) {
-    const std::size_t length = sequence_length(text);
+    const std::size_t length = utf8_sequence_length(text);
     total += length == 0 ? sizeof replacement - 1 : length;
     text.remove_prefix(length == 0 ? 1 : length);
   }
@@ -71,7 +74,7 @@ char* write_sanitized_utf8(std::string_view text, char* out) noexcept {
     return out + text.size();
   }
   while (!text.empty()) {
-    const std::size_t length = sequence_length(text);
+    const std::size_t length = utf8_sequence_length(text);
     if (length == 0) {
       std::memcpy(out, replacement, sizeof replacement - 1);
       out += sizeof replacement - 1;

@@ -86,7 +86,7 @@ void append_remote_endpoint(std::string& out, const SpanData& span) {
     out += ",\"remoteEndpoint\":{\"";
     out += key;
     out += "\":";
-    detail::append_json_string(out, *address);
+    detail::append_json_literal(out, *address);
     if (auto port = port_of(span, source.port); port && *port > 0 && *port <= 65535) {
       out += ",\"port\":";
       detail::append_signed(out, *port);
@@ -114,7 +114,7 @@ class ZipkinEncoder final : public SpanEncoder {
     out.clear();
     local_endpoint_.clear();
     local_endpoint_ += ",\"localEndpoint\":{\"serviceName\":";
-    detail::append_json_string(local_endpoint_, resource.service_name());
+    detail::append_json_literal(local_endpoint_, resource.service_name());
     local_endpoint_ += '}';
     out += '[';
     for (std::size_t index = 0; index < spans.size(); ++index) {
@@ -141,7 +141,7 @@ class ZipkinEncoder final : public SpanEncoder {
       out += '"';
     }
     out += ",\"name\":";
-    detail::append_json_string(out, span.name);
+    detail::append_json_literal(out, span.name);
     out += ",\"timestamp\":";
     detail::append_signed(out, micros(span.start_time));
     // Whole microseconds; Zipkin rounds durations under one up to one.
@@ -167,16 +167,16 @@ class ZipkinEncoder final : public SpanEncoder {
       out += ",\"value\":";
       // "name":{"key":value,...} as the mapping shows it, then escaped as one JSON string.
       scratch_.clear();
-      detail::append_json_string(scratch_, event.name);
+      detail::append_json_literal(scratch_, event.name);
       scratch_ += ":{";
       for (std::size_t attribute = 0; attribute < event.attributes.size(); ++attribute) {
         if (attribute > 0) scratch_ += ',';
-        detail::append_json_string(scratch_, event.attributes[attribute].key);
+        detail::append_json_literal(scratch_, event.attributes[attribute].key);
         scratch_ += ':';
         detail::append_attribute_json(scratch_, event.attributes[attribute].value);
       }
       scratch_ += '}';
-      detail::append_json_string(out, scratch_);
+      detail::append_json_literal(out, scratch_);
       out += '}';
     }
     out += ']';
@@ -188,7 +188,7 @@ class ZipkinEncoder final : public SpanEncoder {
     auto open_tag = [&](std::string_view key) {
       out += first ? ",\"tags\":{" : ",";
       first = false;
-      detail::append_json_string(out, key);
+      detail::append_json_literal(out, key);
       out += ':';
     };
     for (const Attribute& attribute : span.attributes) {
@@ -196,7 +196,7 @@ class ZipkinEncoder final : public SpanEncoder {
       open_tag(attribute.key);
       scratch_.clear();
       detail::append_attribute_text(scratch_, attribute.value);
-      detail::append_json_string(out, scratch_);
+      detail::append_json_literal(out, scratch_);
     }
     for (const detail::ExtraTag& tag : extra.tags()) {
       open_tag(tag.key);
@@ -205,7 +205,7 @@ class ZipkinEncoder final : public SpanEncoder {
         detail::append_unsigned(out, tag.count);
         out += '"';
       } else {
-        detail::append_json_string(out, tag.text);
+        detail::append_json_literal(out, tag.text);
       }
     }
     if (!first) out += '}';

@@ -142,6 +142,7 @@ class HttpTransport::Implementation {
   detail::OutgoingRequest request_;
   detail::GzipCompressor gzip_;
   std::string compressed_;
+  std::minstd_rand random_{std::random_device{}()};
   std::atomic<bool> cancelled_{false};
   std::atomic<std::uint64_t> opened_{0};
 };
@@ -177,7 +178,7 @@ TransportResult HttpTransport::Implementation::post(
   TransportResult result;
   try {
     if (!set_body(content_type, body, result.reason)) return finish(std::move(result));
-    detail::Backoff backoff(settings_.retry);
+    detail::Backoff backoff(settings_.retry, random_);
     while (true) {
       if (cancelled_.load()) {
         result.outcome = TransportResult::Outcome::cancelled;

@@ -161,11 +161,11 @@ std::optional<std::chrono::nanoseconds> parse_retry_after(
                   std::chrono::duration_cast<std::chrono::nanoseconds>(*date - now));
 }
 
-Backoff::Backoff(const RetryPolicy& policy)
+Backoff::Backoff(const RetryPolicy& policy, std::minstd_rand& random)
     : policy_(policy),
+      random_(random),
       current_nanoseconds_(static_cast<double>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(policy.initial_backoff).count())),
-      random_(std::random_device{}()) {}
+          std::chrono::duration_cast<std::chrono::nanoseconds>(policy.initial_backoff).count())) {}
 
 std::chrono::nanoseconds Backoff::next() {
   const double ceiling = static_cast<double>(

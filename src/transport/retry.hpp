@@ -22,16 +22,17 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
 std::optional<std::chrono::nanoseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now);
 
-/// Exponential backoff with jitter: each call returns the next wait.
+/// Exponential backoff with jitter: each call returns the next wait. `random` is the caller's,
+/// seeded once (seeding from the system costs more than the rest of a request's bookkeeping).
 class Backoff {
  public:
-  explicit Backoff(const RetryPolicy& policy);
+  Backoff(const RetryPolicy& policy, std::minstd_rand& random);
   std::chrono::nanoseconds next();
 
  private:
-  RetryPolicy policy_;
+  const RetryPolicy& policy_;
+  std::minstd_rand& random_;
   double current_nanoseconds_;
-  std::minstd_rand random_;
 };
 
 /// "1.5 s", "250 ms": a wait as people read it.

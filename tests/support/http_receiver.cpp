@@ -158,6 +158,7 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
   template <typename Stream>
   net::awaitable<void> serve(Stream& stream, std::uint64_t number) {
     beast::flat_buffer buffer;
+    buffer.reserve(std::size_t{1} << 16);  // Beast reads at most what fits: without this, 512 B
     while (true) {
       beast::get_lowest_layer(stream).expires_never();
       http::request_parser<http::string_body> parser;
