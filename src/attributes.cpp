@@ -44,6 +44,10 @@ struct ValueFormatter {
 
 }  // namespace
 
+std::string_view truncated_utf8(std::string_view text, std::uint32_t length_limit) noexcept {
+  return text.substr(0, utf8_prefix_length(text, length_limit));
+}
+
 std::string AttributeValue::to_string() const {
   return std::visit(ValueFormatter{}, storage_);
 }
@@ -60,15 +64,17 @@ void truncate_attribute_value(AttributeValue& value, std::uint32_t length_limit)
 
 bool set_attribute_within_limits(Attributes& attributes, std::string_view key, AttributeValue value,
                                  std::uint32_t count_limit, std::uint32_t value_length_limit) {
-  truncate_attribute_value(value, value_length_limit);
+  if (value_length_limit != SpanLimits::unlimited)
+    truncate_attribute_value(value, value_length_limit);
   for (auto& existing : attributes) {
-    if (existing.key == key) {
+    if (existing.key.size() == key.size() && existing.key == key) {
       existing.value = std::move(value);
       return true;
     }
   }
   if (attributes.size() >= count_limit) return false;
   attributes.push_back(Attribute{std::string(key), std::move(value)});
+
   return true;
 }
 

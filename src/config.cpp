@@ -409,13 +409,13 @@ HeaderList ConfigFinalizer::resolve_headers() {
                          "values, but entry " +
                          std::to_string(position) + " is malformed; that entry is skipped");
     }
-    for (auto& [key, value] : parsed.entries) {
+    for (auto& entry : parsed.entries) {
       auto same = std::find_if(headers.begin(), headers.end(),
-                               [&](const auto& header) { return header.first == key; });
+                               [&](const auto& header) { return header.first == entry.first; });
       if (same != headers.end())
-        same->second = value;
+        same->second = entry.second;
       else
-        headers.emplace_back(key, value);
+        headers.push_back(entry);
     }
   }
   return headers;

@@ -4,15 +4,27 @@
 
 namespace tachi_trace::detail {
 
-SpanBatch::SpanBatch(std::vector<SpanRecord*> records) : records_(std::move(records)) {
+SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRecycler> recycler)
+    : records_(std::move(records)), recycler_(std::move(recycler)) {
   spans_.reserve(records_.size());
   for (auto* record : records_)
     spans_.push_back(&record->data);
 }
 
 SpanBatch::~SpanBatch() {
-  for (auto* record : records_)
-    record->release();
+  // A record only this batch still references goes back for reuse; one that a context or handle
+  // still holds is released, and freed by its last holder.
+  std::vector<SpanRecord*> reusable;
+  reusable.reserve(records_.size());
+  for (auto* record : records_) {
+    if (record->references.load(std::memory_order_acquire) == 1) {
+      record->reset_for_reuse();
+      reusable.push_back(record);
+    } else {
+      record->release();
+    }
+  }
+  recycler_->give_back(std::move(reusable));
 }
 
 void FlushWaiter::arrive(bool succeeded) {

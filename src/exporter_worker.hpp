@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "record_recycler.hpp"
 #include "span_record.hpp"
 #include "tachi_trace/pipeline.hpp"
 
@@ -20,7 +21,7 @@ namespace tachi_trace::detail {
 /// is done with it.
 class SpanBatch {
  public:
-  explicit SpanBatch(std::vector<SpanRecord*> records);
+  SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRecycler> recycler);
   SpanBatch(const SpanBatch&) = delete;
   SpanBatch& operator=(const SpanBatch&) = delete;
   ~SpanBatch();
@@ -31,6 +32,7 @@ class SpanBatch {
  private:
   std::vector<SpanRecord*> records_;
   std::vector<const SpanData*> spans_;
+  std::shared_ptr<RecordRecycler> recycler_;
 };
 
 /// Counts down as each exporter finishes a flush; the caller waits on it.

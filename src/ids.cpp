@@ -1,6 +1,7 @@
 #include "tachi_trace/ids.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -39,72 +40,51 @@ bool read_lowercase_hex(std::string_view hex, std::uint8_t* bytes, std::size_t s
 
 namespace {
 
-// xoshiro256** (Blackman and Vigna): fast, 256 bits of state, good statistical quality. One per
-// thread, so generating an id takes no lock and no system call.
-class RandomGenerator {
- public:
-  RandomGenerator() noexcept {
-    std::random_device device;
-    std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
-    seed ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    seed ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9e3779b97f4a7c15ULL;
-    for (auto& word : state_)
-      word = split_mix(seed);
-  }
+// wyrand (Wang Yi): one 64-bit state word and one 128-bit multiply per number, statistically
+// sound for ids. One per thread, so generating an id takes no lock and no system call. The state is
+// a plain thread-local word (no initialisation guard on each use), seeded on the thread's first id.
+thread_local std::uint64_t generator_state = 0;
 
-  std::uint64_t next() noexcept {
-    const std::uint64_t result = rotate_left(state_[1] * 5, 7) * 9;
-    const std::uint64_t shifted = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= shifted;
-    state_[3] = rotate_left(state_[3], 45);
-    return result;
-  }
+[[gnu::noinline]] void seed_generator() noexcept {
+  std::random_device device;
+  std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  seed ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  seed ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9e3779b97f4a7c15ULL;
+  generator_state = seed | 1;
+}
 
- private:
-  static std::uint64_t rotate_left(std::uint64_t value, int bits) noexcept {
-    return (value << bits) | (value >> (64 - bits));
-  }
-  static std::uint64_t split_mix(std::uint64_t& seed) noexcept {
-    std::uint64_t value = (seed += 0x9e3779b97f4a7c15ULL);
-    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
-    return value ^ (value >> 31);
-  }
-
-  std::uint64_t state_[4];
-};
+std::uint64_t next_random() noexcept {
+  if (generator_state == 0) seed_generator();
+  generator_state += 0xa0761d6478bd642fULL;
+  const unsigned __int128 product =
+      static_cast<unsigned __int128>(generator_state) * (generator_state ^ 0xe7037ed1a0b428dbULL);
+  return static_cast<std::uint64_t>(product >> 64) ^ static_cast<std::uint64_t>(product);
+}
 
 std::uint64_t next_nonzero_random() noexcept {
-  thread_local RandomGenerator generator;
-  std::uint64_t value = generator.next();
+  std::uint64_t value = next_random();
   while (value == 0)
-    value = generator.next();
+    value = next_random();
   return value;
 }
 
-void store_big_endian(std::uint64_t value, std::uint8_t* out) noexcept {
-  for (int index = 7; index >= 0; --index) {
-    out[index] = static_cast<std::uint8_t>(value);
-    value >>= 8;
-  }
+void store_random_word(std::uint64_t value, std::uint8_t* out) noexcept {
+  // The words are random, so their byte order does not matter.
+  std::memcpy(out, &value, sizeof value);
 }
 
 }  // namespace
 
 TraceId generate_trace_id() noexcept {
   TraceId::Bytes bytes;
-  store_big_endian(next_nonzero_random(), bytes.data());
-  store_big_endian(next_nonzero_random(), bytes.data() + 8);
+  store_random_word(next_nonzero_random(), bytes.data());
+  store_random_word(next_nonzero_random(), bytes.data() + 8);
   return TraceId(bytes);
 }
 
 SpanId generate_span_id() noexcept {
   SpanId::Bytes bytes;
-  store_big_endian(next_nonzero_random(), bytes.data());
+  store_random_word(next_nonzero_random(), bytes.data());
   return SpanId(bytes);
 }
 

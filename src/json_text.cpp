@@ -5,9 +5,6 @@
 
 namespace tachi_trace::detail {
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at `text[0]`, or 0 when it is not valid.
 std::size_t utf8_sequence_length(std::string_view text) {
   const auto lead = static_cast<unsigned char>(text[0]);
   std::size_t length = lead < 0x80           ? 1
@@ -31,8 +28,6 @@ std::size_t utf8_sequence_length(std::string_view text) {
   }
   return length;
 }
-
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char hex_digits[] = "0123456789abcdef";

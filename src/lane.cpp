@@ -8,18 +8,29 @@
 namespace tachi_trace::detail {
 
 Lane::Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
-           std::shared_ptr<CollectorWakeup> wakeup)
+           std::shared_ptr<CollectorWakeup> wakeup, std::shared_ptr<RecordRecycler> recycler)
     : capacity_(std::max<std::uint32_t>(capacity, 1)),
       wake_threshold_(std::clamp<std::uint32_t>(wake_threshold, 1, capacity_)),
       mask_(std::bit_ceil(static_cast<std::uint64_t>(capacity_)) - 1),
       slots_(new SpanRecord*[mask_ + 1]),
-      wakeup_(std::move(wakeup)) {}
+      wakeup_(std::move(wakeup)),
+      recycler_(std::move(recycler)) {}
 
 Lane::~Lane() {
   std::vector<SpanRecord*> leftovers;
   drain(leftovers, capacity_);
   for (auto* record : leftovers)
     record->release();
+  for (auto* record : reusable_)
+    delete record;
+}
+
+SpanRecord* Lane::reuse_record() noexcept {
+  if (reusable_.empty()) recycler_->take_all(reusable_);
+  if (reusable_.empty()) return nullptr;
+  SpanRecord* record = reusable_.back();
+  reusable_.pop_back();
+  return record;
 }
 
 void Lane::push(SpanRecord* record) noexcept {
@@ -60,24 +71,24 @@ namespace {
 // thread_local's destructor) is dropped rather than touching the destroyed cache.
 thread_local bool lane_cache_destroyed = false;
 
+void remember_last(std::uint64_t pipeline_id, Lane* lane) noexcept {
+  last_pipeline_id = pipeline_id;
+  last_lane = lane;
+}
+
 struct LaneCache {
-  std::uint64_t last_pipeline_id = 0;
-  Lane* last_lane = nullptr;
   std::vector<std::pair<std::uint64_t, std::shared_ptr<Lane>>> lanes;
 
   ~LaneCache() {
     lane_cache_destroyed = true;
+    remember_last(0, nullptr);
     for (auto& [id, lane] : lanes)
       lane->producer_gone.store(true, std::memory_order_release);
   }
 
   Lane* find(std::uint64_t pipeline_id) noexcept {
     for (auto& [id, lane] : lanes) {
-      if (id == pipeline_id) {
-        last_pipeline_id = id;
-        last_lane = lane.get();
-        return last_lane;
-      }
+      if (id == pipeline_id) return lane.get();
     }
     return nullptr;
   }
@@ -86,8 +97,7 @@ struct LaneCache {
     std::erase_if(lanes, [](const auto& entry) {
       return entry.second->closed.load(std::memory_order_acquire);
     });
-    last_pipeline_id = 0;
-    last_lane = nullptr;
+    remember_last(0, nullptr);
   }
 };
 
@@ -102,19 +112,17 @@ Lane* register_lane(std::uint64_t pipeline_id, PipelineCore* core) {
   if (core == nullptr) return nullptr;
   if (lane_cache.lanes.size() >= 16) lane_cache.forget_closed_lanes();
   lane_cache.lanes.emplace_back(pipeline_id, core->add_lane());
-  lane_cache.last_pipeline_id = pipeline_id;
-  lane_cache.last_lane = lane_cache.lanes.back().second.get();
-  return lane_cache.last_lane;
+  return lane_cache.lanes.back().second.get();
 }
 
 }  // namespace
 
-Lane* lane_for(std::uint64_t pipeline_id, PipelineCore* core) noexcept {
+Lane* find_or_register_lane(std::uint64_t pipeline_id, PipelineCore* core) noexcept {
   if (lane_cache_destroyed) return nullptr;
-  LaneCache& cache = lane_cache;
-  if (cache.last_pipeline_id == pipeline_id) return cache.last_lane;
-  if (Lane* lane = cache.find(pipeline_id)) return lane;
-  return register_lane(pipeline_id, core);
+  Lane* lane = lane_cache.find(pipeline_id);
+  if (lane == nullptr) lane = register_lane(pipeline_id, core);
+  if (lane != nullptr) remember_last(pipeline_id, lane);
+  return lane;
 }
 
 }  // namespace tachi_trace::detail

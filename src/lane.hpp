@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "record_recycler.hpp"
 #include "span_record.hpp"
 
 namespace tachi_trace::detail {
@@ -44,7 +45,7 @@ class OwnedCounter {
 class Lane {
  public:
   Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
-       std::shared_ptr<CollectorWakeup> wakeup);
+       std::shared_ptr<CollectorWakeup> wakeup, std::shared_ptr<RecordRecycler> recycler);
   Lane(const Lane&) = delete;
   Lane& operator=(const Lane&) = delete;
   ~Lane();
@@ -52,6 +53,9 @@ class Lane {
   /// Producer side. Takes over the record's reference; when the ring is full or the pipeline has
   /// shut down, the record is released and counted as dropped.
   void push(SpanRecord* record) noexcept;
+
+  /// Producer side: a cleared record of this pipeline to reuse, or null when none is at hand.
+  SpanRecord* reuse_record() noexcept;
 
   /// Consumer side: moves up to `limit` records into `out`.
   std::size_t drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept;
@@ -70,6 +74,8 @@ class Lane {
   const std::uint64_t mask_;
   const std::unique_ptr<SpanRecord*[]> slots_;
   const std::shared_ptr<CollectorWakeup> wakeup_;
+  const std::shared_ptr<RecordRecycler> recycler_;
+  std::vector<SpanRecord*> reusable_;  // producer only
 
   alignas(64) std::atomic<std::uint64_t> head_{0};  // next slot to write (producer)
   std::uint64_t cached_tail_ = 0;                   // producer's last view of tail_
@@ -78,9 +84,19 @@ class Lane {
 
 class PipelineCore;
 
+// The lane used last on this thread: plain thread-locals (no initialisation guard), so the common
+// case of one pipeline costs two thread-local reads.
+inline thread_local std::uint64_t last_pipeline_id = 0;
+inline thread_local Lane* last_lane = nullptr;
+
+Lane* find_or_register_lane(std::uint64_t pipeline_id, PipelineCore* core) noexcept;
+
 /// The calling thread's lane for the pipeline `pipeline_id`. `core` may be null when only the id
 /// is known (a span ending on a thread that has not used this pipeline yet); returns null when the
 /// pipeline no longer exists.
-Lane* lane_for(std::uint64_t pipeline_id, PipelineCore* core) noexcept;
+inline Lane* lane_for(std::uint64_t pipeline_id, PipelineCore* core) noexcept {
+  if (last_pipeline_id == pipeline_id) return last_lane;
+  return find_or_register_lane(pipeline_id, core);
+}
 
 }  // namespace tachi_trace::detail

@@ -42,7 +42,12 @@ std::uint64_t next_pipeline_id() {
 
 PipelineCore::PipelineCore(BatchSettings settings, const Resource& resource,
                            std::vector<std::unique_ptr<SpanExporter>> exporters)
-    : id_(next_pipeline_id()), settings_(settings), resource_(resource) {
+    : id_(next_pipeline_id()),
+      settings_(settings),
+      resource_(resource),
+      // Enough records for every queue to be full once more, at most.
+      recycler_(
+          std::make_shared<RecordRecycler>(2 * static_cast<std::size_t>(settings.max_queue_size))) {
   for (auto& exporter : exporters) {
     if (exporter)
       workers_.push_back(
@@ -79,8 +84,8 @@ PipelineCore::~PipelineCore() {
 }
 
 std::shared_ptr<Lane> PipelineCore::add_lane() {
-  auto lane =
-      std::make_shared<Lane>(settings_.max_queue_size, settings_.max_export_batch_size, wakeup_);
+  auto lane = std::make_shared<Lane>(settings_.max_queue_size, settings_.max_export_batch_size,
+                                     wakeup_, recycler_);
   std::lock_guard guard(lanes_mutex_);
   if (shut_down_.load()) lane->closed.store(true);
   lanes_.push_back(lane);
@@ -133,7 +138,7 @@ void PipelineCore::dispatch(std::vector<SpanRecord*>& records) {
   for (std::size_t first = 0; first < records.size(); first += batch_size) {
     const std::size_t last = std::min(records.size(), first + batch_size);
     auto batch = std::make_shared<SpanBatch>(
-        std::vector<SpanRecord*>(records.begin() + first, records.begin() + last));
+        std::vector<SpanRecord*>(records.begin() + first, records.begin() + last), recycler_);
     for (auto& worker : workers_)
       worker->enqueue(batch);
   }

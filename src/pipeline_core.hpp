@@ -49,6 +49,7 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   const BatchSettings settings_;
   const Resource resource_;
   const std::shared_ptr<CollectorWakeup> wakeup_ = std::make_shared<CollectorWakeup>();
+  const std::shared_ptr<RecordRecycler> recycler_;
 
   mutable std::mutex lanes_mutex_;
   std::vector<std::shared_ptr<Lane>> lanes_;

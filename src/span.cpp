@@ -7,6 +7,7 @@
 #include <mutex>
 #include <typeinfo>
 
+#include "clock.hpp"
 #include "span_record.hpp"
 
 namespace tachi_trace {
@@ -15,17 +16,31 @@ namespace {
 
 using detail::SpanRecord;
 
-// Runs `change` on the record's data under its lock, unless the span has ended.
+// Holds the record's lock. Always taken, even when one handle holds the only reference: that one
+// handle may itself be shared by several threads (the specification makes every span operation
+// safe to call concurrently).
+class RecordAccess {
+ public:
+  explicit RecordAccess(SpanRecord* record) noexcept : record_(record) { record_->lock.lock(); }
+  RecordAccess(const RecordAccess&) = delete;
+  RecordAccess& operator=(const RecordAccess&) = delete;
+  ~RecordAccess() { record_->lock.unlock(); }
+
+ private:
+  SpanRecord* record_;
+};
+
+// Runs `change` on the record's data, unless the span has ended.
 template <typename Change>
 void change_if_recording(SpanRecord* record, Change&& change) noexcept {
   if (record == nullptr) return;
-  std::lock_guard guard(record->lock);
+  RecordAccess access(record);
   if (record->ended.load(std::memory_order_relaxed)) return;
   change(record->data, record->limits);
 }
 
 SystemTime system_now() noexcept {
-  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  return detail::to_system_time(detail::read_clock());
 }
 
 std::string demangled_type_name(const std::type_info& type) {
@@ -48,6 +63,26 @@ Attributes limited(Attributes attributes, std::uint32_t count_limit, std::uint32
 }
 
 }  // namespace
+
+void detail::SpanRecord::reset_for_reuse() noexcept {
+  // Vectors that grew large for one unusual span are not kept at that size for every later one.
+  constexpr std::size_t kept_capacity = 32;
+  auto clear = [](auto& values) {
+    if (values.capacity() > kept_capacity)
+      std::decay_t<decltype(values)>().swap(values);
+    else
+      values.clear();
+  };
+  clear(data.attributes);
+  clear(data.events);
+  clear(data.links);
+  data.name.clear();
+  data.context = SpanContext{};
+  data.status = Status{};
+  data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
+  ended.store(false, std::memory_order_relaxed);
+  references.store(1, std::memory_order_relaxed);
+}
 
 std::string_view to_string(SpanKind kind) noexcept {
   switch (kind) {
@@ -104,8 +139,8 @@ SpanRef& SpanRef::operator=(SpanRef&& other) noexcept {
   return *this;
 }
 
-SpanRef::~SpanRef() {
-  if (record_ != nullptr) record_->release();
+void SpanRef::release_record() noexcept {
+  std::exchange(record_, nullptr)->release();
 }
 
 bool SpanRef::is_recording() const noexcept {
@@ -116,13 +151,64 @@ const SpanData* SpanRef::data() const noexcept {
   return record_ ? &record_->data : nullptr;
 }
 
-const SpanRef& SpanRef::set_attribute(std::string_view key, AttributeValue value) const noexcept {
+namespace {
+
+// Sets `key` to a value built in place by `assign(AttributeValue::Storage&)`, within the limits.
+template <typename Assign>
+void store_attribute(SpanRecord* record, std::string_view key, const Assign& assign) noexcept {
+  change_if_recording(record, [&](SpanData& data, const SpanLimits& limits) {
+    for (auto& existing : data.attributes) {
+      if (existing.key.size() == key.size() && existing.key == key) {
+        assign(existing.value.storage(), limits);
+        return;
+      }
+    }
+    if (data.attributes.size() >= limits.attribute_count) {
+      ++data.dropped_attributes_count;
+      return;
+    }
+    Attribute& added = data.attributes.emplace_back();
+    added.key.assign(key);
+    assign(added.value.storage(), limits);
+  });
+}
+
+}  // namespace
+
+void SpanRef::set_scalar_attribute(std::string_view key, bool value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<bool>(value);
+  });
+}
+
+void SpanRef::set_scalar_attribute(std::string_view key, std::int64_t value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<std::int64_t>(value);
+  });
+}
+
+void SpanRef::set_scalar_attribute(std::string_view key, double value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<double>(value);
+  });
+}
+
+void SpanRef::set_string_attribute(std::string_view key, std::string_view value) const noexcept {
+  store_attribute(record_, key, [value](auto& storage, const SpanLimits& limits) {
+    std::string_view kept = truncated_utf8(value, limits.attribute_value_length);
+    if (auto* text = std::get_if<std::string>(&storage))
+      text->assign(kept);  // reuses the string's buffer
+    else
+      storage.template emplace<std::string>(kept);
+  });
+}
+
+void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept {
   change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
     if (!set_attribute_within_limits(data.attributes, key, std::move(value), limits.attribute_count,
                                      limits.attribute_value_length))
       ++data.dropped_attributes_count;
   });
-  return *this;
 }
 
 const SpanRef& SpanRef::set_attributes(const Attributes& attributes) const noexcept {
@@ -201,25 +287,41 @@ const SpanRef& SpanRef::update_name(std::string_view name) const noexcept {
   return *this;
 }
 
-void SpanRef::end(std::optional<SystemTime> time) const noexcept {
-  if (record_ == nullptr) return;
-  {
-    std::lock_guard guard(record_->lock);
-    if (record_->ended.load(std::memory_order_relaxed)) return;
-    if (time) {
-      record_->data.end_time = *time;
-    } else if (record_->explicit_start_time) {
-      record_->data.end_time = system_now();
-    } else {
-      record_->data.end_time =
-          record_->data.start_time + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                         std::chrono::steady_clock::now() - record_->start_steady);
-    }
-    record_->ended.store(true, std::memory_order_release);
+namespace {
+
+// Stamps the end time; false when the span had ended already.
+bool finish(SpanRecord* record, std::optional<SystemTime> time) noexcept {
+  RecordAccess access(record);
+  if (record->ended.load(std::memory_order_relaxed)) return false;
+  SpanData& data = record->data;
+  if (time) {
+    data.end_time = *time;
+  } else if (record->explicit_start_time) {
+    data.end_time = system_now();
+  } else {
+    data.end_time =
+        data.start_time + detail::elapsed_between(record->start_ticks, detail::read_clock());
   }
+  record->ended.store(true, std::memory_order_release);
+  return true;
+}
+
+}  // namespace
+
+void SpanRef::end(std::optional<SystemTime> time) const noexcept {
+  if (record_ == nullptr || !finish(record_, time)) return;
   if (!context_.is_sampled()) return;  // record-only spans are never exported
   record_->retain();
   detail::submit_ended_span(record_);
+}
+
+void SpanRef::end_and_release() noexcept {
+  if (record_ == nullptr) return;
+  SpanRecord* record = std::exchange(record_, nullptr);
+  if (finish(record, std::nullopt) && context_.is_sampled())
+    detail::submit_ended_span(record);  // the pipeline takes over this handle's reference
+  else
+    record->release();
 }
 
 Span& Span::operator=(Span&& other) noexcept {
@@ -228,10 +330,6 @@ Span& Span::operator=(Span&& other) noexcept {
     SpanRef::operator=(std::move(other));
   }
   return *this;
-}
-
-Span::~Span() {
-  end();
 }
 
 }  // namespace tachi_trace

@@ -29,6 +29,10 @@ struct SpanRecord {
   SpanRecord(std::uint64_t pipeline, const SpanLimits& span_limits) noexcept
       : pipeline_id(pipeline), limits(span_limits) {}
 
+  /// Clears the record for reuse by a new span of the same pipeline, keeping vector capacity
+  /// (within reason) so the next span need not allocate. Only for a record nobody references.
+  void reset_for_reuse() noexcept;
+
   void retain() noexcept { references.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
     if (references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -39,7 +43,7 @@ struct SpanRecord {
   SpinLock lock;
   const std::uint64_t pipeline_id;
   const SpanLimits limits;
-  std::chrono::steady_clock::time_point start_steady;
+  std::uint64_t start_ticks = 0;  // see clock.hpp
   bool explicit_start_time = false;
   SpanData data;
 };

@@ -1,5 +1,6 @@
 #include "tachi_trace/tracer.hpp"
 
+#include "clock.hpp"
 #include "provider_state.hpp"
 #include "span_record.hpp"
 #include "tachi_trace/version.hpp"
@@ -22,10 +23,6 @@ void submit_ended_span(SpanRecord* record) noexcept {
 }  // namespace detail
 
 namespace {
-
-SystemTime system_now() noexcept {
-  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
-}
 
 SpanContext child_context(const SpanContext& parent, const TraceId& trace_id,
                           const SamplingResult& result) {
@@ -57,7 +54,9 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
     return Span(std::move(context), nullptr);
   }
 
-  auto* record = new detail::SpanRecord(pipeline->id(), provider_->settings.limits);
+  detail::SpanRecord* record = lane != nullptr ? lane->reuse_record() : nullptr;
+  if (record == nullptr)
+    record = new detail::SpanRecord(pipeline->id(), provider_->settings.limits);
   SpanData& data = record->data;
   data.context = context;
   data.parent_span_id = parent.is_valid() ? parent.span_id : SpanId();
@@ -66,8 +65,9 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   data.kind = options.kind;
   data.scope = scope_;
   record->explicit_start_time = options.start_time.has_value();
-  data.start_time = options.start_time ? *options.start_time : system_now();
-  record->start_steady = std::chrono::steady_clock::now();
+  record->start_ticks = detail::read_clock();
+  data.start_time =
+      options.start_time ? *options.start_time : detail::to_system_time(record->start_ticks);
 
   Span span(std::move(context), record);
   span.set_attributes(options.attributes);
@@ -77,8 +77,15 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   return span;
 }
 
+Span Tracer::start_span(std::string_view name) const noexcept {
+  static const SpanStartOptions defaults;
+  return start_span(name, defaults);
+}
+
 TracerProvider::TracerProvider(ProviderSettings settings,
+
                                std::vector<std::unique_ptr<SpanExporter>> exporters) {
+  detail::prepare_clock();
   auto state = std::make_shared<detail::ProviderState>();
   state->settings = std::move(settings);
   if (!state->settings.sampler)

@@ -101,4 +101,8 @@ bool set_attribute_within_limits(Attributes& attributes, std::string_view key, A
 /// sequence.
 void truncate_attribute_value(AttributeValue& value, std::uint32_t length_limit);
 
+/// The longest prefix of `text` of at most `length_limit` bytes that does not split a UTF-8
+/// sequence.
+std::string_view truncated_utf8(std::string_view text, std::uint32_t length_limit) noexcept;
+
 }  // namespace tachi_trace

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tachi_trace/attributes.hpp"
@@ -96,14 +97,44 @@ class SpanRef {
   SpanRef(SpanRef&& other) noexcept;
   SpanRef& operator=(const SpanRef& other) noexcept;
   SpanRef& operator=(SpanRef&& other) noexcept;
-  ~SpanRef();
+  ~SpanRef() {
+    if (record_ != nullptr) release_record();
+  }
 
   const SpanContext& context() const noexcept { return context_; }
   /// True until the span ends, for sampled and record-only spans.
   bool is_recording() const noexcept;
 
   /// Sets (or replaces) an attribute, within the span's attribute limits.
-  const SpanRef& set_attribute(std::string_view key, AttributeValue value) const noexcept;
+  /// (The value is only converted when the span records, so a sampled-out span costs nothing.)
+  template <typename Value>
+  const SpanRef& set_attribute(std::string_view key, Value&& value) const noexcept {
+    if (record_ == nullptr) return *this;
+    using Plain = std::remove_cvref_t<Value>;
+    // Scalars and borrowed strings are written straight into the span's storage; anything else
+    // (vectors, owned strings to move from) goes through AttributeValue.
+    if constexpr (std::is_same_v<Plain, bool>) {
+      set_scalar_attribute(key, static_cast<bool>(value));
+    } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char> &&
+                         (std::is_signed_v<Plain> || sizeof(Plain) < sizeof(std::int64_t))) {
+      set_scalar_attribute(key, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_floating_point_v<Plain>) {
+      set_scalar_attribute(key, static_cast<double>(value));
+    } else if constexpr (std::is_convertible_v<Value&&, std::string_view> &&
+                         !(std::is_same_v<Plain, std::string> &&
+                           std::is_rvalue_reference_v<Value&&>)) {
+      set_string_attribute(key, std::string_view(value));
+    } else {
+      set_attribute_value(key, AttributeValue(std::forward<Value>(value)));
+    }
+    return *this;
+  }
+
+  const SpanRef& set_attribute(std::string_view key, AttributeValue value) const noexcept {
+    if (record_ != nullptr) set_attribute_value(key, std::move(value));
+    return *this;
+  }
+
   const SpanRef& set_attributes(const Attributes& attributes) const noexcept;
   /// Adds an event; without `time`, it is stamped now.
   const SpanRef& add_event(std::string_view name, Attributes attributes = {},
@@ -138,7 +169,19 @@ class SpanRef {
   }
 
  protected:
+  void release_record() noexcept;
+  void set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept;
+
+  void set_scalar_attribute(std::string_view key, bool value) const noexcept;
+  void set_scalar_attribute(std::string_view key, std::int64_t value) const noexcept;
+  void set_scalar_attribute(std::string_view key, double value) const noexcept;
+  void set_string_attribute(std::string_view key, std::string_view value) const noexcept;
+
+  /// Ends the span and gives this handle's reference to the pipeline (what Span's destructor does).
+  void end_and_release() noexcept;
+
   SpanRef(SpanContext context, detail::SpanRecord* adopted_record) noexcept
+
       : context_(std::move(context)), record_(adopted_record) {}
 
   friend class Tracer;
@@ -157,7 +200,9 @@ class Span : public SpanRef {
   Span& operator=(Span&& other) noexcept;
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
-  ~Span();
+  ~Span() {
+    if (record_ != nullptr) end_and_release();
+  }
 
   /// A non-recording span that only carries `context` (for propagation).
   static Span non_recording(SpanContext context) noexcept {

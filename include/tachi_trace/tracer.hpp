@@ -53,7 +53,10 @@ class Tracer {
   /// A tracer of no provider: every span is non-recording and propagates its parent's context.
   Tracer() noexcept = default;
 
-  Span start_span(std::string_view name, const SpanStartOptions& options = {}) const noexcept;
+  Span start_span(std::string_view name, const SpanStartOptions& options) const noexcept;
+  /// A span with the default options: kind internal, the current span as parent.
+  Span start_span(std::string_view name) const noexcept;
+
   const InstrumentationScope* scope() const noexcept { return scope_; }
 
  private:

@@ -1,0 +1,36 @@
+#include "record_recycler.hpp"
+
+namespace tachi_trace::detail {
+
+RecordRecycler::~RecordRecycler() {
+  std::vector<SpanRecord*> records;
+  take_all(records);
+  for (auto* record : records)
+    delete record;
+}
+
+void RecordRecycler::give_back(std::vector<SpanRecord*> records) noexcept {
+  if (records.empty()) return;
+  if (held_.load(std::memory_order_relaxed) + records.size() > capacity_) {
+    for (auto* record : records)
+      delete record;
+    return;
+  }
+  held_.fetch_add(records.size(), std::memory_order_relaxed);
+  auto* chunk = new Chunk{nullptr, std::move(records)};
+  chunk->next = head_.load(std::memory_order_relaxed);
+  while (!head_.compare_exchange_weak(chunk->next, chunk, std::memory_order_release,
+                                      std::memory_order_relaxed)) {
+  }
+}
+
+void RecordRecycler::take_all(std::vector<SpanRecord*>& out) noexcept {
+  Chunk* chunk = head_.exchange(nullptr, std::memory_order_acquire);
+  while (chunk != nullptr) {
+    held_.fetch_sub(chunk->records.size(), std::memory_order_relaxed);
+    out.insert(out.end(), chunk->records.begin(), chunk->records.end());
+    delete std::exchange(chunk, chunk->next);
+  }
+}
+
+}  // namespace tachi_trace::detail
