@@ -4,7 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "utf8.hpp"
+#include "../json_text.hpp"
 
 namespace tachi_trace::detail {
 

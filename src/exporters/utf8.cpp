@@ -3,34 +3,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "../json_text.hpp"
+
 namespace tachi_trace::detail {
 
 namespace {
 
 constexpr char replacement[] = "\xEF\xBF\xBD";
-
-}  // namespace
-
-std::size_t utf8_sequence_length(std::string_view text) noexcept {
-  const auto lead = static_cast<unsigned char>(text[0]);
-  if (lead < 0x80) return 1;
-  const std::size_t length = (lead >> 5) == 0x6    ? 2
-                             : (lead >> 4) == 0xE  ? 3
-                             : (lead >> 3) == 0x1E ? 4
-                                                   : 0;
-  if (length == 0 || length > text.size()) return 0;
-  for (std::size_t index = 1; index < length; ++index)
-    if ((static_cast<unsigned char>(text[index]) & 0xC0) != 0x80) return 0;
-  const auto second = static_cast<unsigned char>(text[1]);
-  if (length == 2 && lead < 0xC2) return 0;                                        // overlong
-  if (length == 3 && lead == 0xE0 && second < 0xA0) return 0;                      // overlong
-  if (length == 3 && lead == 0xED && second >= 0xA0) return 0;                     // surrogate
-  if (length == 4 && lead == 0xF0 && second < 0x90) return 0;                      // overlong
-  if (length == 4 && (lead > 0xF4 || (lead == 0xF4 && second >= 0x90))) return 0;  // > U+10FFFF
-  return length;
-}
-
-namespace {
 
 // Length of the ASCII prefix of `text`.
 std::size_t ascii_prefix(std::string_view text) noexcept {

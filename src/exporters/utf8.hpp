@@ -52,10 +52,6 @@ inline bool copy_checking_ascii(const char* source, std::size_t size, char* out)
   return (seen & high_bits) == 0;
 }
 
-/// The length of the valid UTF-8 sequence that starts `text` (not empty), or 0 when its first
-/// byte does not start one.
-std::size_t utf8_sequence_length(std::string_view text) noexcept;
-
 /// The part of `is_valid_utf8` past the leading ASCII.
 bool is_valid_utf8_from_non_ascii(std::string_view text) noexcept;
 
