@@ -570,3 +570,28 @@ TEST_CASE("TLS files that cannot be read are errors when the transport is made")
           "mutual TLS needs both a client certificate and a client key file");
   }
 }
+
+TEST_CASE("a host name is looked up, and every address it has is tried") {
+  HttpReceiver receiver;  // on 127.0.0.1 only: "localhost" may give ::1 first
+  auto clock = std::make_shared<FakeTransportClock>();
+  auto transport =
+      make_transport("http://localhost:" + std::to_string(receiver.port()) + "/", clock);
+
+  auto result = transport->post("text/plain", "by name", in(10s, *clock));
+
+  REQUIRE(result.delivered());
+  CHECK(receiver.requests().at(0).header("Host") == "localhost:" + std::to_string(receiver.port()));
+}
+
+TEST_CASE("a name that cannot be looked up fails by the deadline") {
+  auto settings = settings_for("http://no-such-host.invalid:4318/");
+  settings.retry.max_attempts = 1;
+  auto transport = make_transport(std::move(settings));
+  const auto started = std::chrono::steady_clock::now();
+
+  auto result = transport->post("text/plain", "x", started + 3s);
+
+  CHECK(result.outcome == Outcome::gave_up);
+  CHECK(result.reason.find("look") != std::string::npos);  // "could not look up" or "looking up"
+  CHECK(std::chrono::steady_clock::now() - started < 20s);
+}

@@ -43,12 +43,7 @@ ExchangeResult failure(ExchangeResult::Failure kind, std::string reason) {
 
 Connection::Connection(net::io_context& io, const HttpUrl& url, net::ssl::context* tls,
                        std::size_t max_response_body_bytes)
-    : io_(io),
-      url_(url),
-      tls_(tls),
-      max_response_body_bytes_(max_response_body_bytes),
-      resolver_(io),
-      resolve_timer_(io) {}
+    : io_(io), url_(url), tls_(tls), max_response_body_bytes_(max_response_body_bytes) {}
 
 net::awaitable<ExchangeResult> Connection::exchange(const OutgoingRequest& request,
                                                     RealDeadline deadline) {
@@ -104,22 +99,20 @@ net::awaitable<std::optional<ExchangeResult>> Connection::resolve(
         net::ip::tcp::endpoint(net::ip::make_address(url_.host), url_.port), url_.host, port);
     co_return std::nullopt;
   }
-  // A lookup cannot time out by itself: a timer cancels it at the deadline.
-  resolve_timer_.expires_at(deadline);
-  resolve_timer_.async_wait([this](const error_code& error) {
-    if (!error) resolver_.cancel();
-  });
-  auto [error, results] = co_await resolver_.async_resolve(
-      url_.host, port, net::ip::tcp::resolver::numeric_service, as_result);
-  resolve_timer_.cancel();
-  if (error) {
-    if (std::chrono::steady_clock::now() >= deadline && !aborted_)
+  auto lookup = lookup_.resolve(url_.host, url_.port, deadline);
+  switch (lookup.status) {
+    case HostLookup::Outcome::Status::found:
+      out = std::move(lookup.endpoints);
+      co_return std::nullopt;
+    case HostLookup::Outcome::Status::interrupted:
+      co_return failure(ExchangeResult::Failure::cancelled, "the transport was cancelled");
+    case HostLookup::Outcome::Status::timed_out:
       co_return failure(ExchangeResult::Failure::timed_out,
                         "looking up " + url_.host + " took longer than the export deadline");
-    co_return network_failure(error, "could not look up " + url_.host);
+    case HostLookup::Outcome::Status::failed:
+      break;
   }
-  out = std::move(results);
-  co_return std::nullopt;
+  co_return network_failure(lookup.error, "could not look up " + url_.host);
 }
 
 net::awaitable<std::optional<ExchangeResult>> Connection::handshake(RealDeadline deadline) {
@@ -200,8 +193,6 @@ ExchangeResult Connection::network_failure(const error_code& error, std::string 
 
 void Connection::abort() noexcept {
   aborted_ = true;
-  resolver_.cancel();
-  resolve_timer_.cancel();
   // Only the socket is closed here: a suspended exchange still refers to the stream objects, and
   // resets them itself once it resumes with the cancellation.
   if (plain_ || secure_) {

@@ -8,7 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -19,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "host_lookup.hpp"
 #include "tachi_trace/transport.hpp"
 
 namespace tachi_trace::detail {
@@ -58,8 +58,12 @@ class Connection {
   /// Sends `request` and reads the answer, by `deadline`; opens the connection first when needed.
   net::awaitable<ExchangeResult> exchange(const OutgoingRequest& request, RealDeadline deadline);
 
-  /// Abandons what is running (it completes as `cancelled`) and refuses later exchanges.
+  /// Abandons what is running (it completes as `cancelled`) and refuses later exchanges. Runs on
+  /// the io_context's thread.
   void abort() noexcept;
+  /// From any thread: ends a host lookup being waited for, and refuses later ones. (A lookup
+  /// blocks the io_context's thread, so `abort` could not run during one.)
+  void interrupt_lookup() noexcept { lookup_.interrupt(); }
   void close() noexcept;
   std::uint64_t opened() const noexcept { return opened_; }
 
@@ -82,8 +86,7 @@ class Connection {
   const HttpUrl url_;
   net::ssl::context* const tls_;
   const std::size_t max_response_body_bytes_;
-  net::ip::tcp::resolver resolver_;
-  net::steady_timer resolve_timer_;
+  HostLookup lookup_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
   beast::flat_buffer buffer_;

@@ -297,6 +297,7 @@ detail::ExchangeResult HttpTransport::Implementation::exchange_once(
 void HttpTransport::Implementation::cancel() noexcept {
   cancelled_.store(true);
   clock_->interrupt();
+  connection_.interrupt_lookup();
   try {
     detail::net::post(io_, [this] { connection_.abort(); });
   } catch (...) {
