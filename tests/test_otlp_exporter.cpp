@@ -697,3 +697,24 @@ TEST_CASE("OTLP: settings that cannot work are errors when the exporter is made"
     CHECK(exporter.error().message.find("abc") == std::string::npos);
   }
 }
+
+TEST_CASE("OTLP: 503 then success delivers the batch once, after one backoff") {
+  HttpReceiver receiver;
+  receiver.add_response({.status = 503});
+  SpanSamples samples;
+  const SpanData span = samples.root_span();
+  auto clock = std::make_shared<FakeTransportClock>();
+  HttpExporterOptions options;
+  options.clock = clock;
+  options.diagnostics = [](std::string_view) {};
+  auto exporter = make_exporter(settings_for(receiver), options);
+
+  auto result = exporter->export_spans(batch_of(samples.resource, {&span}));
+
+  REQUIRE(result.ok());
+  CHECK(result.rejected_spans == 0);
+  CHECK(receiver.request_count() == 2);
+  CHECK(clock->sleeps().size() == 1);
+  CHECK(decode(receiver.requests().at(1)).resource_spans(0).scope_spans(0).spans(0).name() ==
+        "root");
+}

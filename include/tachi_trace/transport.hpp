@@ -129,9 +129,8 @@ class HttpTransport {
   /// Connections opened so far: with keep-alive, one for many requests.
   std::uint64_t connections_opened() const noexcept;
 
-  class Implementation;
-
  private:
+  class Implementation;
   explicit HttpTransport(std::unique_ptr<Implementation> implementation);
   std::unique_ptr<Implementation> implementation_;
 };

@@ -16,6 +16,8 @@ namespace tachi_trace {
 namespace detail {
 namespace {
 
+constexpr std::size_t kept_buffer_capacity = std::size_t{16} << 20;
+
 bool is_token_character(char character) {
   const auto byte = static_cast<unsigned char>(character);
   if (byte >= 'a' && byte <= 'z') return true;
@@ -131,7 +133,7 @@ class HttpTransport::Implementation {
   bool judge(const detail::ExchangeResult& exchange, TransportResult& result) const;
   bool wait_before_retry(const detail::ExchangeResult& exchange, detail::Backoff& backoff,
                          std::chrono::steady_clock::time_point deadline, TransportResult& result);
-  TransportResult finish(TransportResult result) const;
+  TransportResult finish(TransportResult result);
 
   const HttpTransportSettings settings_;
   const std::shared_ptr<TransportClock> clock_;
@@ -259,7 +261,9 @@ bool HttpTransport::Implementation::wait_before_retry(
   return true;
 }
 
-TransportResult HttpTransport::Implementation::finish(TransportResult result) const {
+TransportResult HttpTransport::Implementation::finish(TransportResult result) {
+  // A rare huge body is not worth keeping memory for.
+  if (compressed_.capacity() > detail::kept_buffer_capacity) std::string().swap(compressed_);
   if (!result.delivered() && !result.reason.empty())
     result.reason = "POST " + url_text_ + ": " + result.reason;
   return result;
