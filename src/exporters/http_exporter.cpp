@@ -56,7 +56,10 @@ HttpSpanExporter::HttpSpanExporter(Parts parts)
       encoder_(std::move(parts.encoder)),
       transport_(std::move(parts.transport)),
       timeout_(parts.timeout),
-      max_request_body_bytes_(std::max<std::size_t>(parts.options.max_request_body_bytes, 1)),
+      // At most 2 GiB: the encoders' length fields (protobuf's recorded sizes, Thrift's i32) and
+      // every receiver stop well before that.
+      max_request_body_bytes_(
+          std::clamp<std::size_t>(parts.options.max_request_body_bytes, 1, std::size_t{1} << 31)),
       clock_(parts.options.clock ? parts.options.clock : make_system_transport_clock()),
       reasons_(std::move(parts.options.diagnostics)) {}
 

@@ -34,7 +34,7 @@ struct HttpExporterOptions {
   DiagnosticSink diagnostics;             // null: standard_error_diagnostics()
   std::shared_ptr<TransportClock> clock;  // null: the system clocks
   RetryPolicy retry;
-  std::size_t max_request_body_bytes = std::size_t{64} << 20;
+  std::size_t max_request_body_bytes = std::size_t{64} << 20;  // at most 2 GiB
   std::size_t max_response_body_bytes = std::size_t{4} << 20;
 };
 
