@@ -212,6 +212,13 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
       case ScriptedResponse::Action::respond:
         break;
     }
+    auto message = make_response(response, keep_alive);
+    auto [error, written] = co_await http::async_write(stream, message, as_result);
+    co_return !error && message.keep_alive();
+  }
+
+  static http::response<http::string_body> make_response(const ScriptedResponse& response,
+                                                         bool keep_alive) {
     http::response<http::string_body> message{static_cast<http::status>(response.status), 11};
     for (const auto& [name, value] : response.headers)
       message.set(name, value);
@@ -220,8 +227,7 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
     message.body() = response.body;
     message.keep_alive(keep_alive && !response.close_connection);
     message.prepare_payload();
-    auto [error, written] = co_await http::async_write(stream, message, as_result);
-    co_return !error && message.keep_alive();
+    return message;
   }
 
   Options options_;
