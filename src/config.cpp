@@ -188,6 +188,8 @@ Expected<FinalizedTracingConfig> ConfigFinalizer::run() {
   resolve_provider();
   resolve_exporter_list();
   resolve_propagators();
+  result_.http_server_timing_ =
+      resolve(config_.http_server_timing, "TACHI_HTTP_SERVER_TIMING", false, boolean_rule());
   resolve_otlp();
   resolve_other_exporters();
   if (code_error_) return *code_error_;

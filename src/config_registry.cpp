@@ -80,6 +80,9 @@ constexpr VariableSpec library_variables[] = {
      "longest time one Jaeger request may take (0: no limit)"},
     {"TACHI_CONSOLE_FORMAT", choice, "text", "text|json",
      "console exporter output: readable lines or JSON lines"},
+    {"TACHI_HTTP_SERVER_TIMING", boolean, "false", "",
+     "true adds a server-timing response header (trace;desc=00-...) carrying the server span's "
+     "context"},
 };
 
 std::string_view type_name(VariableType type) {

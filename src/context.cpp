@@ -15,6 +15,20 @@ Baggage::Baggage(std::vector<Entry> entries)
     : entries_(entries.empty() ? nullptr
                                : std::make_shared<const std::vector<Entry>>(std::move(entries))) {}
 
+Baggage Baggage::from_entries(std::vector<Entry> entries) {
+  std::vector<Entry> unique;
+  unique.reserve(entries.size());
+  for (auto& entry : entries) {
+    auto existing = std::find_if(unique.begin(), unique.end(),
+                                 [&](const Entry& kept) { return kept.key == entry.key; });
+    if (existing != unique.end())
+      *existing = std::move(entry);
+    else
+      unique.push_back(std::move(entry));
+  }
+  return Baggage(std::move(unique));
+}
+
 const std::vector<Baggage::Entry>& Baggage::entries() const noexcept {
   static const std::vector<Entry> no_entries;
   return entries_ ? *entries_ : no_entries;

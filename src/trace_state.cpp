@@ -14,23 +14,7 @@ bool is_digit(char character) {
 }
 bool is_key_character(char character) {
   return is_lowercase_letter(character) || is_digit(character) || character == '_' ||
-         character == '-' || character == '*' || character == '/';
-}
-
-// simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-bool is_valid_simple_key(std::string_view key) {
-  if (key.empty() || key.size() > 256 || !is_lowercase_letter(key.front())) return false;
-  return std::all_of(key.begin(), key.end(), is_key_character);
-}
-
-// tenant-id = ( lcalpha / DIGIT ) 0*240( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-// system-id = lcalpha 0*13( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-bool is_valid_multi_tenant_key(std::string_view tenant, std::string_view system) {
-  if (tenant.empty() || tenant.size() > 241) return false;
-  if (!is_lowercase_letter(tenant.front()) && !is_digit(tenant.front())) return false;
-  if (!std::all_of(tenant.begin(), tenant.end(), is_key_character)) return false;
-  if (system.empty() || system.size() > 14 || !is_lowercase_letter(system.front())) return false;
-  return std::all_of(system.begin(), system.end(), is_key_character);
+         character == '-' || character == '*' || character == '/' || character == '@';
 }
 
 std::string_view trim_optional_white_space(std::string_view text) {
@@ -41,12 +25,26 @@ std::string_view trim_optional_white_space(std::string_view text) {
   return text;
 }
 
+bool contains_key(const std::vector<TraceState::Member>& members, std::string_view key) {
+  return std::any_of(members.begin(), members.end(),
+                     [&](const TraceState::Member& member) { return member.key == key; });
+}
+
+std::size_t member_length(const TraceState::Member& member) {
+  return member.key.size() + 1 + member.value.size();
+}
+
+// The recommendation's truncation order: members over 128 characters go first, right to left.
+constexpr std::size_t long_member_length = 128;
+
 }  // namespace
 
+// Level 2: key = ( lcalpha / DIGIT ) 0*255 ( keychar ), keychar = lcalpha / DIGIT / "_" / "-" /
+// "*" / "/" / "@". (Level 1's separate tenant@system grammar is gone: "foo@" and "a@b@c" are keys.)
 bool TraceState::is_valid_key(std::string_view key) noexcept {
-  auto at = key.find('@');
-  if (at == std::string_view::npos) return is_valid_simple_key(key);
-  return is_valid_multi_tenant_key(key.substr(0, at), key.substr(at + 1));
+  if (key.empty() || key.size() > max_key_length) return false;
+  if (!is_lowercase_letter(key.front()) && !is_digit(key.front())) return false;
+  return std::all_of(key.begin(), key.end(), is_key_character);
 }
 
 // value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
@@ -66,19 +64,18 @@ TraceState::TraceState(std::vector<Member> members)
 
 std::optional<TraceState> TraceState::parse(std::string_view header) {
   std::vector<Member> members;
+  std::size_t member_count = 0;
   while (true) {
-    auto comma = header.find(',');
-    std::string_view member = trim_optional_white_space(header.substr(0, comma));
+    const auto comma = header.find(',');
+    const std::string_view member = trim_optional_white_space(header.substr(0, comma));
     if (!member.empty()) {
-      auto equals = member.find('=');
+      if (++member_count > max_members) return std::nullopt;
+      const auto equals = member.find('=');
       if (equals == std::string_view::npos) return std::nullopt;
-      std::string_view key = member.substr(0, equals);
-      std::string_view value = member.substr(equals + 1);
+      const std::string_view key = member.substr(0, equals);
+      const std::string_view value = member.substr(equals + 1);
       if (!is_valid_key(key) || !is_valid_value(value)) return std::nullopt;
-      for (const auto& existing : members)
-        if (existing.key == key) return std::nullopt;
-      if (members.size() == max_members) return std::nullopt;
-      members.push_back({std::string(key), std::string(value)});
+      if (!contains_key(members, key)) members.push_back({std::string(key), std::string(value)});
     }
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
@@ -122,6 +119,30 @@ std::string TraceState::to_header() const {
     header += member.key;
     header += '=';
     header += member.value;
+  }
+  return header;
+}
+
+std::string TraceState::to_header(std::size_t max_length) const {
+  std::vector<const Member*> kept;
+  std::size_t length = 0;
+  for (const auto& member : members()) {
+    kept.push_back(&member);
+    length += member_length(member) + (kept.size() > 1 ? 1 : 0);
+  }
+  auto remove_at = [&](std::size_t index) {
+    length -= member_length(*kept[index]) + (kept.size() > 1 ? 1 : 0);
+    kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(index));
+  };
+  for (std::size_t index = kept.size(); index-- > 0 && length > max_length;)
+    if (member_length(*kept[index]) > long_member_length) remove_at(index);
+  while (length > max_length && !kept.empty())
+    remove_at(kept.size() - 1);
+  std::string header;
+  header.reserve(length);
+  for (const Member* member : kept) {
+    if (!header.empty()) header += ',';
+    header.append(member->key).append("=").append(member->value);
   }
   return header;
 }

@@ -90,18 +90,28 @@ TEST_CASE("tracestate is dropped whole when a member is invalid") {
   CHECK_FALSE(TraceState::parse("rojo=1,Congo=2"));                           // uppercase key
   CHECK_FALSE(TraceState::parse("rojo=1,congo"));                             // no '='
   CHECK_FALSE(TraceState::parse("rojo=1,congo=a,b"));                         // "b" has no '='
-  CHECK_FALSE(TraceState::parse("rojo=1,rojo=2"));                            // duplicate key
   CHECK_FALSE(TraceState::parse("rojo=va=lue"));                              // '=' in value
   CHECK_FALSE(TraceState::parse(std::string("k=") + std::string(257, 'v')));  // value too long
   CHECK_FALSE(TraceState::parse(std::string(257, 'k') + "=v"));               // key too long
 }
 
-TEST_CASE("tracestate keys follow the simple and multi-tenant grammars") {
-  CHECK(TraceState::parse("rojo=value "));       // white space around members is optional
-  CHECK(TraceState::parse("1abc@system=x"));     // a tenant id may start with a digit
-  CHECK_FALSE(TraceState::parse("1abc=x"));      // a simple key may not
-  CHECK_FALSE(TraceState::parse("abc@1sys=x"));  // nor a system id
-  CHECK_FALSE(TraceState::parse("abc@systemnamemorethan14=x"));
+TEST_CASE("tracestate keys follow the Level 2 grammar") {
+  // key = ( lcalpha / DIGIT ) 0*255 ( lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@" )
+  CHECK(TraceState::parse("rojo=value "));  // white space around members is optional
+  CHECK(TraceState::parse("1abc@system=x"));
+  CHECK(TraceState::parse("1abc=x"));
+  CHECK(TraceState::parse("abc@1sys=x"));
+  CHECK(TraceState::parse("abc@systemnamemorethan14=x"));
+  CHECK(TraceState::parse("foo@=1,a@b@c=2"));
+  CHECK_FALSE(TraceState::parse("@foo=1"));
+  CHECK_FALSE(TraceState::parse("_foo=1"));
+  CHECK_FALSE(TraceState::parse("foo.bar=1"));
+}
+
+TEST_CASE("a repeated tracestate key keeps its first value") {
+  auto state = TraceState::parse("rojo=1,congo=2,rojo=3");
+  REQUIRE(state);
+  CHECK(state->to_header() == "rojo=1,congo=2");
 }
 
 TEST_CASE("tracestate allows 32 members and refuses 33") {

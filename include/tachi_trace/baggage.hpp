@@ -22,6 +22,9 @@ class Baggage {
   };
 
   Baggage() noexcept = default;
+  /// The baggage of `entries` in order. A repeated key keeps its first position and its last
+  /// value, as if each entry were added with `with`.
+  static Baggage from_entries(std::vector<Entry> entries);
 
   bool empty() const noexcept { return !entries_ || entries_->empty(); }
   std::size_t size() const noexcept { return entries_ ? entries_->size() : 0; }

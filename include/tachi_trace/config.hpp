@@ -171,6 +171,7 @@ struct TracingConfig {
   Setting<std::string> jaeger_endpoint;
   Setting<std::chrono::milliseconds> jaeger_timeout;
   Setting<ConsoleFormat> console_format;
+  Setting<bool> http_server_timing;  // TACHI_HTTP_SERVER_TIMING
 };
 
 /// A problem found in the environment, and what was used instead.
@@ -190,6 +191,9 @@ class FinalizedTracingConfig {
   const ZipkinExporterSettings& zipkin() const noexcept { return zipkin_; }
   const JaegerExporterSettings& jaeger() const noexcept { return jaeger_; }
   const ConsoleExporterSettings& console() const noexcept { return console_; }
+  /// TACHI_HTTP_SERVER_TIMING: whether HTTP servers return their span's context in a
+  /// `server-timing` response header (see format_server_timing in propagation.hpp).
+  bool http_server_timing() const noexcept { return http_server_timing_; }
   /// Warnings about the environment; empty when every variable was understood.
   const std::vector<ConfigDiagnostic>& diagnostics() const noexcept { return diagnostics_; }
 
@@ -206,6 +210,7 @@ class FinalizedTracingConfig {
   ZipkinExporterSettings zipkin_;
   JaegerExporterSettings jaeger_;
   ConsoleExporterSettings console_;
+  bool http_server_timing_ = false;
   std::vector<ConfigDiagnostic> diagnostics_;
 };
 

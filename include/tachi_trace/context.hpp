@@ -29,13 +29,31 @@ class Context {
   const SpanRef& span() const noexcept { return span_; }
   const SpanContext& span_context() const noexcept { return span_.context(); }
   const Baggage& baggage() const noexcept { return baggage_; }
+  /// True when a caller upstream asked for debug tracing (B3 `d` or `X-B3-Flags: 1`, Jaeger flag
+  /// 0x02). Propagators that can express it pass it downstream; it survives `with_span`, so it
+  /// reaches the outgoing calls of the span made from the extracted context.
+  bool debug() const noexcept { return debug_; }
 
-  Context with_span(SpanRef span) const { return Context(std::move(span), baggage_); }
-  Context with_baggage(Baggage baggage) const { return Context(span_, std::move(baggage)); }
+  Context with_span(SpanRef span) const {
+    Context changed(std::move(span), baggage_);
+    changed.debug_ = debug_;
+    return changed;
+  }
+  Context with_baggage(Baggage baggage) const {
+    Context changed(span_, std::move(baggage));
+    changed.debug_ = debug_;
+    return changed;
+  }
+  Context with_debug(bool debug) const {
+    Context changed(*this);
+    changed.debug_ = debug;
+    return changed;
+  }
 
  private:
   SpanRef span_;
   Baggage baggage_;
+  bool debug_ = false;
 };
 
 /// Storage for one current context: one per thread, one per task.

@@ -113,10 +113,17 @@ class TraceState {
 
   TraceState() noexcept = default;
 
-  /// Parses the combined value of one or more `tracestate` headers (joined with ','). Empty list
-  /// members and optional white space around commas are allowed. Returns nullopt when any member is
-  /// invalid, a key repeats, or there are more than 32 members: the W3C recommendation then drops
-  /// the whole tracestate.
+  /// Longest `tracestate` header the propagators send. The recommendation asks every vendor to
+  /// pass on at least 512 characters and to document its own bound; ours is that minimum, which
+  /// every hop downstream is required to accept.
+  static constexpr std::size_t max_propagated_length = 512;
+
+  /// Parses the combined value of one or more `tracestate` headers (joined with ',', in order), as
+  /// W3C Trace Context Level 2 defines it. Empty list members and optional white space (spaces and
+  /// tabs) around members are allowed. Returns nullopt when any member is invalid (key or value
+  /// grammar, a key over 256 characters) or there are more than 32 members: the recommendation then
+  /// drops the whole tracestate. A repeated key keeps its first (left-most) value, the later ones
+  /// are dropped, as the recommendation lets a vendor do.
   static std::optional<TraceState> parse(std::string_view header);
 
   static bool is_valid_key(std::string_view key) noexcept;
@@ -135,6 +142,10 @@ class TraceState {
 
   /// The header value: members joined with ',' in order.
   std::string to_header() const;
+  /// The header value cut to at most `max_length` characters by removing whole members, as the
+  /// recommendation says: members longer than 128 characters first (right to left), then members
+  /// from the right end. Empty when not even one member fits.
+  std::string to_header(std::size_t max_length) const;
 
   friend bool operator==(const TraceState& left, const TraceState& right) noexcept {
     return left.members() == right.members();
