@@ -4,12 +4,21 @@
 
 namespace tachi_trace {
 
+namespace {
+thread_local ContextSlot* active_task_slot = nullptr;
+thread_local ContextSlot thread_slot;
+}  // namespace
+
 namespace detail {
-ContextSlot& thread_slot() noexcept {
-  thread_local ContextSlot slot;
-  return slot;
+ContextSlot*& active_task_slot_variable() noexcept {
+  return active_task_slot;
 }
 }  // namespace detail
+
+ContextSlot& active_slot() noexcept {
+  ContextSlot* task_slot = active_task_slot;
+  return task_slot != nullptr ? *task_slot : thread_slot;
+}
 
 Baggage::Baggage(std::vector<Entry> entries)
     : entries_(entries.empty() ? nullptr

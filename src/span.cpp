@@ -122,20 +122,8 @@ SpanRef::SpanRef(const SpanRef& other) noexcept : context_(other.context_), reco
   if (record_ != nullptr) record_->retain();
 }
 
-SpanRef::SpanRef(SpanRef&& other) noexcept
-    : context_(std::move(other.context_)), record_(std::exchange(other.record_, nullptr)) {}
-
 SpanRef& SpanRef::operator=(const SpanRef& other) noexcept {
   if (this != &other) *this = SpanRef(other);
-  return *this;
-}
-
-SpanRef& SpanRef::operator=(SpanRef&& other) noexcept {
-  if (this != &other) {
-    if (record_ != nullptr) record_->release();
-    context_ = std::move(other.context_);
-    record_ = std::exchange(other.record_, nullptr);
-  }
   return *this;
 }
 

@@ -11,7 +11,16 @@
 // to the slot that was active when it was made, so a scope held across `co_await` in a coroutine
 // stays with its task even when the coroutine resumes on another thread. Scopes end in reverse
 // order of their making (LIFO), as blocks do.
+//
+// A task's slot is a `TaskSlot`: reference-counted, shared by every copy of the executor that
+// carries the task (`TaskExecutor` in task.hpp), freed with the last reference. Only the code of
+// its task touches it, one resumption at a time; it is not a lock and two threads must never run
+// with the same task slot active at once.
 #pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <utility>
 
 #include "tachi_trace/baggage.hpp"
 #include "tachi_trace/ids.hpp"
@@ -69,20 +78,107 @@ class ContextSlot {
     std::swap(context_, next);
     return next;
   }
+  /// Makes `next` current and moves the context it replaces into `previous` (what Scope does:
+  /// fewer moves than exchange).
+  void replace(Context&& next, Context& previous) noexcept {
+    previous = std::move(context_);
+    context_ = std::move(next);
+  }
+  /// Makes `saved` current again.
+  void restore(Context& saved) noexcept { context_ = std::move(saved); }
+
+  /// True for a task's reference-counted slot (a TaskSlot), false for a thread's or a plain slot.
+  bool is_task_slot() const noexcept { return is_task_slot_; }
+
+ protected:
+  struct TaskSlotTag {};
+  ContextSlot(Context initial, TaskSlotTag) noexcept
+      : context_(std::move(initial)), is_task_slot_(true) {}
 
  private:
   Context context_;
+  bool is_task_slot_ = false;
 };
 
+class TaskSlotRef;
+
+/// The slot a coroutine task owns. Made only through `TaskSlot::make`, held through TaskSlotRef.
+class TaskSlot final : public ContextSlot {
+ public:
+  /// A new slot whose current context is `initial`.
+  static TaskSlotRef make(Context initial);
+
+ private:
+  friend class TaskSlotRef;
+  explicit TaskSlot(Context initial) noexcept : ContextSlot(std::move(initial), TaskSlotTag{}) {}
+
+  void retain() noexcept { references_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (references_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  std::atomic<std::uint32_t> references_{1};
+};
+
+/// A counted reference to a TaskSlot; copies share the slot. A default-constructed reference is
+/// empty.
+class TaskSlotRef {
+ public:
+  TaskSlotRef() noexcept = default;
+  TaskSlotRef(const TaskSlotRef& other) noexcept : slot_(other.slot_) {
+    if (slot_ != nullptr) slot_->retain();
+  }
+  TaskSlotRef(TaskSlotRef&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+  TaskSlotRef& operator=(TaskSlotRef other) noexcept {
+    std::swap(slot_, other.slot_);
+    return *this;
+  }
+  ~TaskSlotRef() {
+    if (slot_ != nullptr) slot_->release();
+  }
+
+  /// A new reference to `slot`, which must be a live TaskSlot.
+  static TaskSlotRef share(TaskSlot& slot) noexcept {
+    slot.retain();
+    return TaskSlotRef(&slot);
+  }
+
+  TaskSlot* get() const noexcept { return slot_; }
+  explicit operator bool() const noexcept { return slot_ != nullptr; }
+  friend bool operator==(const TaskSlotRef& left, const TaskSlotRef& right) noexcept {
+    return left.slot_ == right.slot_;
+  }
+
+ private:
+  friend class TaskSlot;
+  explicit TaskSlotRef(TaskSlot* adopted) noexcept : slot_(adopted) {}
+
+  TaskSlot* slot_ = nullptr;
+};
+
+inline TaskSlotRef TaskSlot::make(Context initial) {
+  return TaskSlotRef(new TaskSlot(std::move(initial)));
+}
+
+// The thread-local state lives in context.cpp and is reached only through these calls, never
+// inlined: Clang before 16 may compute a thread_local's address once in a coroutine and reuse it
+// after the coroutine resumed on another thread, which would read another thread's slot. A call
+// computes the address afresh, on the thread that makes it. (The cost is a call: about a
+// nanosecond.)
 namespace detail {
-inline thread_local ContextSlot* active_task_slot = nullptr;
-ContextSlot& thread_slot() noexcept;
+/// This thread's active task slot variable: the running task's slot, or null.
+[[gnu::noinline]] ContextSlot*& active_task_slot_variable() noexcept;
 }  // namespace detail
 
 /// The slot code on this thread writes to now: the running task's, else the thread's own.
-inline ContextSlot& active_slot() noexcept {
-  ContextSlot* task_slot = detail::active_task_slot;
-  return task_slot != nullptr ? *task_slot : detail::thread_slot();
+[[gnu::noinline]] ContextSlot& active_slot() noexcept;
+
+/// The running task's slot, or an empty reference outside any task (or when the active slot is a
+/// plain ContextSlot rather than a task's).
+inline TaskSlotRef current_task_slot() noexcept {
+  ContextSlot* task_slot = detail::active_task_slot_variable();
+  if (task_slot == nullptr || !task_slot->is_task_slot()) return TaskSlotRef();
+  return TaskSlotRef::share(static_cast<TaskSlot&>(*task_slot));
 }
 
 inline const Context& current_context() noexcept {
@@ -104,11 +200,14 @@ inline const Baggage& current_baggage() noexcept {
 /// Makes a context current in the active slot until destroyed.
 class [[nodiscard]] Scope {
  public:
-  explicit Scope(Context context) noexcept
-      : slot_(&active_slot()), previous_(slot_->exchange(std::move(context))) {}
+  explicit Scope(Context context) noexcept : Scope(active_slot(), std::move(context)) {}
+  /// Makes `context` current in `slot`, which must be the active slot (or one no code uses now).
+  Scope(ContextSlot& slot, Context context) noexcept : slot_(&slot) {
+    slot_->replace(std::move(context), previous_);
+  }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
-  ~Scope() { slot_->exchange(std::move(previous_)); }
+  ~Scope() { slot_->restore(previous_); }
 
  private:
   ContextSlot* slot_;
@@ -120,10 +219,10 @@ class [[nodiscard]] Scope {
 class [[nodiscard]] SlotActivation {
  public:
   explicit SlotActivation(ContextSlot* slot) noexcept
-      : previous_(std::exchange(detail::active_task_slot, slot)) {}
+      : previous_(std::exchange(detail::active_task_slot_variable(), slot)) {}
   SlotActivation(const SlotActivation&) = delete;
   SlotActivation& operator=(const SlotActivation&) = delete;
-  ~SlotActivation() { detail::active_task_slot = previous_; }
+  ~SlotActivation() { detail::active_task_slot_variable() = previous_; }
 
  private:
   ContextSlot* previous_;

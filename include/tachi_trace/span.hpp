@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tachi_trace/attributes.hpp"
@@ -94,9 +95,17 @@ class SpanRef {
  public:
   SpanRef() noexcept = default;
   SpanRef(const SpanRef& other) noexcept;
-  SpanRef(SpanRef&& other) noexcept;
+  SpanRef(SpanRef&& other) noexcept
+      : context_(std::move(other.context_)), record_(std::exchange(other.record_, nullptr)) {}
   SpanRef& operator=(const SpanRef& other) noexcept;
-  SpanRef& operator=(SpanRef&& other) noexcept;
+  SpanRef& operator=(SpanRef&& other) noexcept {
+    if (this != &other) {
+      if (record_ != nullptr) release_record();
+      context_ = std::move(other.context_);
+      record_ = std::exchange(other.record_, nullptr);
+    }
+    return *this;
+  }
   ~SpanRef() {
     if (record_ != nullptr) release_record();
   }
