@@ -3,6 +3,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,9 +15,11 @@
 #include <vector>
 
 #include "beast/http_semantics.hpp"
+#include "beast/strands.hpp"
 #include "propagation/text.hpp"
 #include "tachi_trace/beast_client.hpp"
 #include "tachi_trace/propagation_beast.hpp"
+#include "tachi_trace/task.hpp"
 #include "tachi_trace/url.hpp"
 
 namespace tachi_trace {
@@ -265,7 +268,7 @@ void inject_current_context(http::fields& headers, const TextMapPropagator& prop
 }
 
 struct HttpClient::State {
-  net::any_io_executor executor;
+  net::any_io_executor executor;  // a strand: the stream's timeouts need one
   HttpClientOptions options;
   std::optional<boost::beast::tcp_stream> stream;
   boost::beast::flat_buffer buffer;
@@ -286,6 +289,8 @@ struct HttpClient::State {
   net::awaitable<Exchange> send_and_receive(HttpClientRequest& request, CallDeadline deadline);
   net::awaitable<Exchange> exchange(HttpClientRequest& request, const HttpUrl& url,
                                     CallDeadline deadline);
+  net::awaitable<Exchange> exchange_on_strand(HttpClientRequest& request, const HttpUrl& url,
+                                              CallDeadline deadline);
 };
 
 net::awaitable<boost::system::error_code> HttpClient::State::connect(const HttpUrl& url,
@@ -346,9 +351,24 @@ net::awaitable<Exchange> HttpClient::State::exchange(HttpClientRequest& request,
   co_return failed("send", net::error::connection_reset);  // not reached: the loop returns
 }
 
+/// Runs the exchange as a task on the client's strand, then comes back to the caller's executor.
+net::awaitable<Exchange> HttpClient::State::exchange_on_strand(HttpClientRequest& request,
+                                                               const HttpUrl& url,
+                                                               CallDeadline deadline) {
+  ContextSlot* task_slot = detail::active_task_slot_variable();
+  const bool caller_is_task = task_slot != nullptr && task_slot->is_task_slot();
+  auto work = exchange(request, url, deadline);
+  Exchange outcome =
+      co_await tachi_trace::co_spawn(executor, Context(), std::move(work), use_awaitable);
+  // A caller outside any task was resumed inline inside the strand task's slot activation: a hop
+  // through its own executor gives it back the thread's context.
+  if (!caller_is_task) co_await net::post(co_await net::this_coro::executor, use_awaitable);
+  co_return outcome;
+}
+
 HttpClient::HttpClient(net::any_io_executor executor, HttpClientOptions options)
     : state_(std::make_unique<State>()) {
-  state_->executor = std::move(executor);
+  state_->executor = beast_support::make_connection_strand(executor);
   state_->options = std::move(options);
 }
 
@@ -380,7 +400,7 @@ net::awaitable<Expected<HttpClientResponse>> HttpClient::request(std::string url
   inject_context(current_context().with_span(span), request,
                  options.propagator ? *options.propagator : global_propagator());
   Exchange outcome =
-      co_await state_->exchange(request, target->url, call_deadline(options.timeout));
+      co_await state_->exchange_on_strand(request, target->url, call_deadline(options.timeout));
   record_exchange(span, request, outcome);
   if (!outcome.response) co_return exchange_error(request, *target, outcome, options.timeout);
   co_return std::move(*outcome.response);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "beast/strands.hpp"
 #include "tachi_trace/beast_server.hpp"
 
 namespace tachi_trace {
@@ -23,14 +24,6 @@ std::string describe(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return host + ":" + std::to_string(endpoint.port());
-}
-
-/// A strand for one connection, on the io_context itself when the executor is one (one type
-/// erasure fewer on every operation of the session).
-net::any_io_executor connection_strand(const net::any_io_executor& executor) {
-  if (const auto* io_executor = executor.target<net::io_context::executor_type>())
-    return net::make_strand(*io_executor);
-  return net::make_strand(executor);
 }
 
 }  // namespace
@@ -110,8 +103,8 @@ Expected<bool> HttpServerCore::open(const tcp::endpoint& endpoint) {
 
 net::awaitable<void> HttpServerCore::accept_loop(std::shared_ptr<HttpServerCore> self) {
   while (!self->stopping_) {
-    auto [error, socket] = co_await self->acceptor_.async_accept(connection_strand(self->executor_),
-                                                                 net::as_tuple(net::use_awaitable));
+    auto [error, socket] = co_await self->acceptor_.async_accept(
+        beast_support::make_connection_strand(self->executor_), net::as_tuple(net::use_awaitable));
     if (self->stopping_ || error == net::error::operation_aborted) break;
     if (error) {
       net::steady_timer pause(self->strand_, accept_retry_delay);

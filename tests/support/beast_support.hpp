@@ -17,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +37,14 @@ using net::ip::tcp;
 
 using StringRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using StringResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// `task`'s value in an optional: co_spawn needs default-constructible results, Expected is not.
+template <typename Value>
+boost::asio::awaitable<std::optional<Value>> as_optional(boost::asio::awaitable<Value> task) {
+  std::optional<Value> value;
+  value.emplace(co_await std::move(task));
+  co_return value;
+}
 
 /// An io_context run by `thread_count` threads until the object is destroyed; servers live on it.
 class BackgroundIo {
@@ -58,10 +67,11 @@ class BackgroundIo {
   template <typename Value>
   Value run(boost::asio::awaitable<Value> task,
             std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    auto future = tachi_trace::co_spawn(io, Context(), std::move(task), boost::asio::use_future);
+    auto future =
+        tachi_trace::co_spawn(io, Context(), as_optional(std::move(task)), boost::asio::use_future);
     if (future.wait_for(limit) != std::future_status::ready)
       throw std::runtime_error("the task did not finish in time");
-    return future.get();
+    return std::move(*future.get());
   }
 
   boost::asio::io_context io;
@@ -84,11 +94,11 @@ template <typename Value>
 Value run_here(boost::asio::awaitable<Value> task,
                std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   boost::asio::io_context io;
-  auto future = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+  auto future = boost::asio::co_spawn(io, as_optional(std::move(task)), boost::asio::use_future);
   io.run_for(limit);
   if (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
     throw std::runtime_error("the exchange did not finish in time");
-  return future.get();
+  return std::move(*future.get());
 }
 
 /// What a server sent back on one connection, and whether it closed the connection.
@@ -195,6 +205,18 @@ inline const SpanData& only_span_of_kind(const std::vector<StoredSpan>& spans, S
     throw std::runtime_error("expected one span of kind " + std::string(to_string(kind)) +
                              ", found " + std::to_string(found.size()));
   return *found.front();
+}
+
+inline const SpanData& only_span_named(const std::vector<StoredSpan>& spans, std::string_view name,
+                                       SpanKind kind) {
+  const SpanData* found = nullptr;
+  for (const auto& span : spans) {
+    if (span.data.name != name || span.data.kind != kind) continue;
+    if (found != nullptr) throw std::runtime_error("more than one span named " + std::string(name));
+    found = &span.data;
+  }
+  if (found == nullptr) throw std::runtime_error("no span named " + std::string(name));
+  return *found;
 }
 
 inline std::int64_t int_attribute(const SpanData& span, std::string_view key) {
