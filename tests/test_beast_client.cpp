@@ -327,6 +327,14 @@ TEST_CASE("inject_current_context writes the current span with the chosen propag
     CHECK(headers["b3"] == trace + "-" + id + "-1");
     CHECK(headers.find("traceparent") == headers.end());
   }
+  SECTION("the propagator OTEL_PROPAGATORS names, through the client options") {
+    auto config = finalize_config({}, Environment::from_pairs({{"OTEL_PROPAGATORS", "b3multi"}}));
+    REQUIRE(config);
+    inject_current_context(headers, *http_client_options(*config).propagator);
+    CHECK(headers["X-B3-TraceId"] == trace);
+    CHECK(headers["X-B3-SpanId"] == id);
+    CHECK(headers.find("traceparent") == headers.end());
+  }
 }
 
 TEST_CASE("an unsampled caller still propagates its trace, and nothing is recorded") {

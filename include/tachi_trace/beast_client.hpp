@@ -56,6 +56,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "tachi_trace/config.hpp"
 #include "tachi_trace/context.hpp"
 #include "tachi_trace/error.hpp"
 #include "tachi_trace/propagation.hpp"
@@ -87,6 +88,10 @@ struct HttpClientOptions {
   std::optional<Tracer> tracer;
 };
 
+/// Options from finalized configuration: the propagator of OTEL_PROPAGATORS; the rest at their
+/// defaults.
+HttpClientOptions http_client_options(const FinalizedTracingConfig& config);
+
 /// A traced HTTP/1.1 client that keeps its connection alive between calls. See the header comment.
 class HttpClient {
  public:
@@ -105,7 +110,7 @@ class HttpClient {
   boost::asio::awaitable<Expected<HttpClientResponse>> get(std::string url);
   boost::asio::awaitable<Expected<HttpClientResponse>> post(std::string url, std::string body,
                                                             std::string content_type);
-  /// Closes the kept-alive connection, if any.
+  /// Closes the kept-alive connection, if any (not while a call runs).
   void close() noexcept;
 
   const HttpClientOptions& options() const noexcept;

@@ -257,6 +257,12 @@ Error exchange_error(const HttpClientRequest& request, const ClientTarget& targe
 
 }  // namespace
 
+HttpClientOptions http_client_options(const FinalizedTracingConfig& config) {
+  HttpClientOptions options;
+  options.propagator = make_propagator(config);
+  return options;
+}
+
 void inject_context(const Context& context, http::fields& headers,
                     const TextMapPropagator& propagator) {
   BeastHeaderCarrier carrier(headers);

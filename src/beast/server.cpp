@@ -44,6 +44,10 @@ class HttpServerCore : public std::enable_shared_from_this<HttpServerCore> {
   Expected<bool> open(const tcp::endpoint& endpoint);
   void start() { net::co_spawn(strand_, accept_loop(shared_from_this()), net::detached); }
   void stop(std::chrono::milliseconds grace) {
+    // Sessions learn of the stop at once, so a response finishing now already says "close";
+    // the acceptor and the timer are handled on the strand.
+    for (const auto& session : sessions())
+      session->request_stop();
     net::post(strand_, [self = shared_from_this(), grace] { self->begin_stop(grace); });
   }
 
