@@ -190,6 +190,8 @@ Expected<FinalizedTracingConfig> ConfigFinalizer::run() {
   resolve_propagators();
   result_.http_server_timing_ =
       resolve(config_.http_server_timing, "TACHI_HTTP_SERVER_TIMING", false, boolean_rule());
+  result_.http_server_4xx_is_error_ = resolve(
+      config_.http_server_4xx_is_error, "TACHI_HTTP_SERVER_4XX_IS_ERROR", false, boolean_rule());
   resolve_otlp();
   resolve_other_exporters();
   if (code_error_) return *code_error_;

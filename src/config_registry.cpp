@@ -83,6 +83,9 @@ constexpr VariableSpec library_variables[] = {
     {"TACHI_HTTP_SERVER_TIMING", boolean, "false", "",
      "true adds a server-timing response header (trace;desc=00-...) carrying the server span's "
      "context"},
+    {"TACHI_HTTP_SERVER_4XX_IS_ERROR", boolean, "false", "",
+     "true marks HTTP SERVER spans answered with a 4xx status Error (the HTTP semantic conventions "
+     "leave them Unset: the client erred, not the server)"},
 };
 
 std::string_view type_name(VariableType type) {

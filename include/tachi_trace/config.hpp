@@ -171,7 +171,8 @@ struct TracingConfig {
   Setting<std::string> jaeger_endpoint;
   Setting<std::chrono::milliseconds> jaeger_timeout;
   Setting<ConsoleFormat> console_format;
-  Setting<bool> http_server_timing;  // TACHI_HTTP_SERVER_TIMING
+  Setting<bool> http_server_timing;        // TACHI_HTTP_SERVER_TIMING
+  Setting<bool> http_server_4xx_is_error;  // TACHI_HTTP_SERVER_4XX_IS_ERROR
 };
 
 /// A problem found in the environment, and what was used instead.
@@ -194,6 +195,10 @@ class FinalizedTracingConfig {
   /// TACHI_HTTP_SERVER_TIMING: whether HTTP servers return their span's context in a
   /// `server-timing` response header (see format_server_timing in propagation.hpp).
   bool http_server_timing() const noexcept { return http_server_timing_; }
+  /// TACHI_HTTP_SERVER_4XX_IS_ERROR: whether HTTP SERVER spans answered with a 4xx status are
+  /// marked Error. False by default, as the HTTP semantic conventions require (a 4xx is the
+  /// client's error, not the server's).
+  bool http_server_4xx_is_error() const noexcept { return http_server_4xx_is_error_; }
   /// Warnings about the environment; empty when every variable was understood.
   const std::vector<ConfigDiagnostic>& diagnostics() const noexcept { return diagnostics_; }
 
@@ -211,6 +216,7 @@ class FinalizedTracingConfig {
   JaegerExporterSettings jaeger_;
   ConsoleExporterSettings console_;
   bool http_server_timing_ = false;
+  bool http_server_4xx_is_error_ = false;
   std::vector<ConfigDiagnostic> diagnostics_;
 };
 
