@@ -186,6 +186,7 @@ struct LoopbackRun {
   std::uint64_t ended = 0;
   std::uint64_t exported = 0;
   std::uint64_t dropped = 0;
+  std::uint64_t dropped_before_export = 0;  // of `dropped`: the producer's queue was full
 };
 
 /// Ends `spans` spans through a provider exporting to `url`, at most `rate` per second (0: as
@@ -218,6 +219,7 @@ LoopbackRun run_loopback(const std::string& url, std::uint64_t spans, double rat
   run.ended = counters.spans_ended;
   run.exported = counters.exporters.at(0).exported;
   run.dropped = counters.exporters.at(0).dropped;
+  run.dropped_before_export = counters.spans_dropped_before_export;
   return run;
 }
 
@@ -226,7 +228,9 @@ void report_loopback(const std::string& name, const LoopbackRun& run) {
   tachi_bench::report(
       name, per_span,
       {{"dropped_share", run.ended > 0 ? static_cast<double>(run.dropped) / run.ended : 0},
+       {"dropped_in_producer_queue", static_cast<double>(run.dropped_before_export)},
        {"produced_per_s", run.ended / run.seconds}});
+
 }
 
 }  // namespace
