@@ -200,8 +200,22 @@ void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) 
 }
 
 const SpanRef& SpanRef::set_attributes(const Attributes& attributes) const noexcept {
-  for (const auto& attribute : attributes)
-    set_attribute(attribute.key, attribute.value);
+  if (record_ == nullptr) return *this;
+  // Scalars and strings go through the typed setters, which reuse a recycled record's buffers;
+  // only arrays are copied as whole values.
+  for (const auto& attribute : attributes) {
+    const AttributeValue& value = attribute.value;
+    if (const auto* text = value.get_if<std::string>())
+      set_string_attribute(attribute.key, *text);
+    else if (const auto* number = value.get_if<std::int64_t>())
+      set_scalar_attribute(attribute.key, *number);
+    else if (const auto* real = value.get_if<double>())
+      set_scalar_attribute(attribute.key, *real);
+    else if (const auto* flag = value.get_if<bool>())
+      set_scalar_attribute(attribute.key, *flag);
+    else
+      set_attribute_value(attribute.key, AttributeValue(value));
+  }
   return *this;
 }
 

@@ -12,6 +12,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <charconv>
 #include <vector>
 
 #include "beast/http_semantics.hpp"
@@ -230,6 +231,23 @@ void record_response(const SpanRef& span, const HttpClientResponse& response, bo
   }
 }
 
+/// The peer's address as text, written directly for IPv4 (the common case): the general
+/// formatter goes through inet_ntop and sprintf, a noticeable share of a traced call's cost.
+void set_peer_address(const SpanRef& span, const net::ip::address& address) {
+  if (!address.is_v4()) {
+    span.set_attribute("network.peer.address", address.to_string());
+    return;
+  }
+  const auto bytes = address.to_v4().to_bytes();
+  char text[16];
+  char* end = text;
+  for (std::size_t index = 0; index < bytes.size(); ++index) {
+    if (index != 0) *end++ = '.';
+    end = std::to_chars(end, text + sizeof text, static_cast<unsigned>(bytes[index])).ptr;
+  }
+  span.set_attribute("network.peer.address", std::string_view(text, end - text));
+}
+
 void record_exchange(const SpanRef& span, const HttpClientRequest& request,
                      const Exchange& exchange) {
   if (!span.is_recording()) return;
@@ -238,7 +256,8 @@ void record_exchange(const SpanRef& span, const HttpClientRequest& request,
     span.set_attribute("http.request.method_original", method);
   if (!request.body().empty()) span.set_attribute("http.request.body.size", request.body().size());
   if (exchange.peer.port() != 0) {
-    span.set_attribute("network.peer.address", exchange.peer.address().to_string());
+    set_peer_address(span, exchange.peer.address());
+
     span.set_attribute("network.peer.port", static_cast<std::int64_t>(exchange.peer.port()));
   }
   if (exchange.response) {
