@@ -73,7 +73,13 @@ void detail::SpanRecord::reset_for_reuse() noexcept {
     else
       values.clear();
   };
-  clear(data.attributes);
+  if (data.attributes.capacity() > kept_capacity) {
+    Attributes().swap(data.attributes);
+    Attributes().swap(spare_attributes);
+  } else {
+    data.attributes.swap(spare_attributes);
+    data.attributes.clear();
+  }
   clear(data.events);
   clear(data.links);
   data.name.clear();
@@ -155,7 +161,12 @@ void store_attribute(SpanRecord* record, std::string_view key, const Assign& ass
       ++data.dropped_attributes_count;
       return;
     }
-    Attribute& added = data.attributes.emplace_back();
+    auto& spares = record->spare_attributes;
+    const std::size_t position = data.attributes.size();
+    Attribute& added = position < spares.size()
+                           ? data.attributes.emplace_back(std::move(spares[position]))
+                           : data.attributes.emplace_back();
+
     added.key.assign(key);
     assign(added.value.storage(), limits);
   });

@@ -46,6 +46,10 @@ struct SpanRecord {
   std::uint64_t start_ticks = 0;  // see clock.hpp
   bool explicit_start_time = false;
   SpanData data;
+  /// The previous span's attributes, kept by reset_for_reuse: a new attribute takes the spare at
+  /// its position, whose key and string buffers are usually already large enough, so a recycled
+  /// record sets its attributes without allocating.
+  std::vector<Attribute> spare_attributes;
 };
 
 /// Hands an ended, sampled span to its pipeline; takes over one reference.

@@ -127,7 +127,14 @@ class SpanRef {
     } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char> &&
                          (std::is_signed_v<Plain> || sizeof(Plain) < sizeof(std::int64_t))) {
       set_scalar_attribute(key, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char>) {
+      // 64-bit unsigned: typed when it fits, else AttributeValue keeps its exact digits.
+      if (value <= static_cast<Plain>(std::numeric_limits<std::int64_t>::max()))
+        set_scalar_attribute(key, static_cast<std::int64_t>(value));
+      else
+        set_attribute_value(key, AttributeValue(value));
     } else if constexpr (std::is_floating_point_v<Plain>) {
+
       set_scalar_attribute(key, static_cast<double>(value));
     } else if constexpr (std::is_convertible_v<Value&&, std::string_view> &&
                          !(std::is_same_v<Plain, std::string> &&
