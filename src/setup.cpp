@@ -1,6 +1,9 @@
 #include "tachi_trace/setup.hpp"
 
 #include "tachi_trace/exporters/console.hpp"
+#include "tachi_trace/exporters/jaeger.hpp"
+#include "tachi_trace/exporters/otlp.hpp"
+#include "tachi_trace/exporters/zipkin.hpp"
 
 namespace tachi_trace {
 
@@ -12,12 +15,14 @@ Expected<std::unique_ptr<SpanExporter>> make_exporter(ExporterKind kind,
     case ExporterKind::none:
       return std::unique_ptr<SpanExporter>();
     case ExporterKind::otlp:
+      return make_otlp_exporter(config.otlp());
     case ExporterKind::zipkin:
+      return make_zipkin_exporter(config.zipkin());
     case ExporterKind::jaeger:
-      break;
+      return make_jaeger_exporter(config.jaeger());
   }
-  return Error{Error::Code::unsupported,
-               "the " + std::string(to_string(kind)) + " exporter is not built into this version"};
+  return Error{Error::Code::invalid_argument,
+               "unknown exporter kind " + std::to_string(static_cast<int>(kind))};
 }
 
 Expected<TracerProvider> make_tracer_provider(const FinalizedTracingConfig& config,
