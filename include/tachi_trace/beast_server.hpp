@@ -261,11 +261,16 @@ boost::asio::awaitable<Response> respond_or_fail(Handler& handler, Request reque
   std::exception_ptr failure;
   try {
     auto work = invoke_http_handler(handler, std::move(request), span);
-    if (context != nullptr) {
+    ContextSlot* task_slot = context != nullptr ? active_task_slot_variable() : nullptr;
+    if (context == nullptr) {
+      response.emplace(co_await std::move(work));
+    } else if (task_slot != nullptr && task_slot->is_task_slot()) {
+      // In a task (the session loop is one): the context goes into its slot for the handler.
+      Scope scope(*task_slot, *context);
+      response.emplace(co_await std::move(work));
+    } else {
       auto work_in_context = run_with_context(*context, std::move(work));
       response.emplace(co_await std::move(work_in_context));
-    } else {
-      response.emplace(co_await std::move(work));
     }
   } catch (...) {
     failure = std::current_exception();

@@ -184,6 +184,12 @@ net::awaitable<LookupResult> look_up(const std::string& host, std::uint16_t port
 
 /// How one exchange ended: a response, or an error and the step that failed.
 struct Exchange {
+  Exchange() = default;
+  Exchange(Exchange&&) noexcept = default;
+  Exchange& operator=(Exchange&&) noexcept = default;
+  Exchange(const Exchange&) = delete;  // it carries a whole response: moved, never copied
+  Exchange& operator=(const Exchange&) = delete;
+
   std::optional<HttpClientResponse> response;
   boost::system::error_code error;
   std::string_view step;
@@ -332,7 +338,7 @@ net::awaitable<Exchange> HttpClient::State::send_and_receive(HttpClientRequest& 
   stream->expires_never();
   Exchange exchange;
   exchange.response.emplace(parser.release());
-  co_return exchange;
+  co_return std::move(exchange);
 }
 
 net::awaitable<Exchange> HttpClient::State::exchange(HttpClientRequest& request, const HttpUrl& url,
@@ -352,7 +358,7 @@ net::awaitable<Exchange> HttpClient::State::exchange(HttpClientRequest& request,
         is_idempotent(request.method()))
       continue;
     if (!outcome.response || !outcome.response->keep_alive() || !request.keep_alive()) close();
-    co_return outcome;
+    co_return std::move(outcome);
   }
   co_return failed("send", net::error::connection_reset);  // not reached: the loop returns
 }
@@ -369,7 +375,7 @@ net::awaitable<Exchange> HttpClient::State::exchange_on_strand(HttpClientRequest
   // A caller outside any task was resumed inline inside the strand task's slot activation: a hop
   // through its own executor gives it back the thread's context.
   if (!caller_is_task) co_await net::post(co_await net::this_coro::executor, use_awaitable);
-  co_return outcome;
+  co_return std::move(outcome);
 }
 
 HttpClient::HttpClient(net::any_io_executor executor, HttpClientOptions options)
