@@ -21,8 +21,10 @@
 #include <thread>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "sample_config.hpp"
 #include "support/child_process.hpp"
 #include "support/http_receiver.hpp"
+#include "tachi_trace/config.hpp"
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
@@ -69,10 +71,10 @@ struct SampleServer {
     port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
   }
 
-  /// SIGTERM, then the exit (at most `bound`).
-  tachi_trace::testing::ChildExit terminate(std::chrono::milliseconds bound = 20s) {
-    process->send_signal(SIGTERM);
-    auto ended = process->wait_for_exit(bound);
+  /// SIGTERM (or `signal_number`), then the exit (at most 20 s).
+  tachi_trace::testing::ChildExit terminate(int signal_number = SIGTERM) {
+    process->send_signal(signal_number);
+    auto ended = process->wait_for_exit(20s);
     INFO(process->error_log());
     REQUIRE(ended);
     return *ended;
@@ -294,6 +296,11 @@ TEST_CASE("the sample server exports the execution tree, and /metrics points at 
   CHECK(mock.kind == Kind::SPAN_KIND_SERVER);
   CHECK(mock.parent_span_id == client.span_id);
   CHECK(mock.attributes.at("server.port") != std::to_string(server.port));  // its own socket
+  // The access log names the request's span.
+  CHECK_THAT(server.process->error_log(),
+             Catch::Contains("trace_id=" + trace_id + " span_id=" + request.span_id +
+                             " request method=\"POST\" target=\"/api/specs/1/execute\" "
+                             "status=200 duration_ms="));
 
   SECTION("the OpenMetrics exposition has an exemplar with the exported trace") {
     const Reply metrics =
@@ -407,7 +414,7 @@ TEST_CASE("the sample server lists its variables and warns about bad values") {
       if (!seen) std::this_thread::sleep_for(20ms);
     }
     CHECK(seen);
-    CHECK(server.terminate().code == 0);
+    CHECK(server.terminate(SIGINT).code == 0);
     CHECK_THAT(server.process->error_log(), !Catch::Contains("warning"));
   }
   SECTION("TACHI_VIEWER=off takes the viewer's routes away") {
