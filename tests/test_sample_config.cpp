@@ -54,7 +54,8 @@ TEST_CASE("the sample's variables are in its help text and in the README") {
   CHECK_THAT(text.str(), Catch::Contains(tachi_trace::format_environment_markdown(variables)));
 }
 
-TEST_CASE("listen addresses: host:port, [IPv6]:port, localhost, port 0; clear refusals") {
+TEST_CASE(
+    "listen addresses: host:port or IPv6 in brackets or localhost and port 0 - clear refusals") {
   using tachi_sample::parse_listen_address;
   auto v4 = parse_listen_address("127.0.0.1:8080");
   REQUIRE(v4);
@@ -79,7 +80,7 @@ TEST_CASE("listen addresses: host:port, [IPv6]:port, localhost, port 0; clear re
   CHECK_FALSE(parse_listen_address("127.0.0.1:"));
 }
 
-TEST_CASE("server settings: defaults, values, and diagnostics for what cannot be used") {
+TEST_CASE("server settings: defaults and values - diagnostics for what cannot be used") {
   std::vector<ConfigDiagnostic> diagnostics;
   auto defaults = tachi_sample::read_server_config(Environment::from_pairs({}), diagnostics);
   CHECK(diagnostics.empty());

@@ -252,7 +252,7 @@ using Kind = otlp::trace::v1::Span;
 
 }  // namespace
 
-TEST_CASE("the sample server exports the execution tree, and /metrics points at it") {
+TEST_CASE("the sample server exports the execution tree and /metrics points at it") {
   HttpReceiver receiver;
   SampleServer server("sample-server-tree.log", otlp_to(receiver));
   const std::string trace_id = random_hex(16);
@@ -328,7 +328,7 @@ TEST_CASE("the sample server exports the execution tree, and /metrics points at 
   CHECK(server.terminate().code == 0);
 }
 
-TEST_CASE("the sample server's routes answer JSON, errors included") {
+TEST_CASE("the sample server's routes answer JSON (errors included)") {
   HttpReceiver receiver;  // plays the W3C test harness for POST /test
   SampleServer server("sample-server-routes.log", {{"TACHI_MOCK_LATENCY", "0"}});
   CHECK(get(server.port, "/healthz").body == "{\"status\":\"ok\"}\n");
@@ -424,7 +424,7 @@ TEST_CASE("the sample server lists its variables and warns about bad values") {
   }
 }
 
-TEST_CASE("SIGTERM under load: exit 0, and every answered request has its spans exported") {
+TEST_CASE("SIGTERM under load: exit 0 and every answered request has its spans exported") {
   HttpReceiver receiver;
   // A long schedule delay: most spans are still queued when SIGTERM comes.
   SampleServer server("sample-server-sigterm.log", otlp_to(receiver, "2000", "20"));
