@@ -417,6 +417,20 @@ TEST_CASE("the sample server lists its variables and warns about bad values") {
     CHECK(server.terminate(SIGINT).code == 0);
     CHECK_THAT(server.process->error_log(), !Catch::Contains("warning"));
   }
+  SECTION("service.name from OTEL_RESOURCE_ATTRIBUTES replaces the sample's own name") {
+    HttpReceiver receiver;
+    auto variables = otlp_to(receiver);
+    variables.emplace_back("OTEL_RESOURCE_ATTRIBUTES", "service.namespace=demo, service.name=shop");
+    SampleServer server("sample-server-service-name.log", variables);
+    const std::string trace_id = random_hex(16);
+    REQUIRE(get(server.port, "/healthz",
+                {{"traceparent", "00-" + trace_id + "-" + random_hex(8) + "-01"}})
+                .status == 200);
+    const auto spans = wait_for_trace(receiver, trace_id, 1);
+    REQUIRE(spans.size() == 1);
+    CHECK(spans[0].service == "shop");
+    CHECK(server.terminate().code == 0);
+  }
   SECTION("TACHI_VIEWER=off takes the viewer's routes away") {
     SampleServer server("sample-server-no-viewer.log", {{"TACHI_VIEWER", "off"}});
     CHECK(get(server.port, "/debug/traces").status == 404);

@@ -9,6 +9,7 @@
 // OTEL_BSP_EXPORT_TIMEOUT) and exit 0. A second signal exits at once with status 1.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -75,12 +76,31 @@ void print_help() {
             << trace::format_environment_help(trace::environment_variables());
 }
 
+/// Whether the environment names the service (OTEL_SERVICE_NAME, or service.name in
+/// OTEL_RESOURCE_ATTRIBUTES): then the sample's own name must not replace it.
+bool names_service(const trace::Environment& environment) {
+  if (environment.get("OTEL_SERVICE_NAME")) return true;
+  const std::string attributes = environment.get("OTEL_RESOURCE_ATTRIBUTES").value_or("");
+  for (std::size_t start = 0; start < attributes.size();) {
+    const auto end = std::min(attributes.find(',', start), attributes.size());
+    std::string_view key(attributes.data() + start, end - start);
+    key = key.substr(0, key.find('='));
+    while (key.starts_with(' '))
+      key.remove_prefix(1);
+    while (key.ends_with(' '))
+      key.remove_suffix(1);
+    if (key == "service.name") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 /// The tracing configuration: the environment's, except that with OTEL_TRACES_EXPORTER unset
 /// the sample exports to its own viewer only (no OTLP connection to a backend that is not there).
 trace::Expected<trace::FinalizedTracingConfig> tracing_config(
     const trace::Environment& environment) {
   trace::TracingConfig code;
-  code.service_name = std::string(service_name);
+  if (!names_service(environment)) code.service_name = std::string(service_name);
   // Spans reach the viewer within a second (OTEL_BSP_SCHEDULE_DELAY still decides when set).
   code.batch_schedule_delay = std::chrono::milliseconds(1000);
   if (!environment.get("OTEL_TRACES_EXPORTER"))
