@@ -1,11 +1,13 @@
 // The trace viewer end to end: real spans from a TracerProvider into the viewer store, a real
 // Beast server on 127.0.0.1 serving the embedded pages and the store's JSON, and a real headless
-// Chromium rendering them. Screenshots are written to TACHI_TEST_ARTIFACT_DIR (tests/artifacts
-// in the build folder): viewer-trace.png and viewer-list.png.
+// Chromium rendering them; and the real tachi-sample-server binary's viewer after traffic.
+// Screenshots are written to TACHI_TEST_ARTIFACT_DIR (tests/artifacts in the build folder):
+// viewer-trace.png, viewer-list.png and sample-server-trace.png (the one docs/ shows).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/child_process.hpp"
 #include "tachi_trace/exporters/viewer.hpp"
 #include "tachi_trace/tracer.hpp"
 #include "viewer_routes.hpp"
@@ -449,4 +452,107 @@ TEST_CASE("headless Chromium renders the trace list with root names and the erro
 
   const auto picture = screenshot(server.url("/debug/traces"), "viewer-list.png");
   CHECK(std::filesystem::file_size(picture) > 10000);
+}
+
+namespace {
+
+/// One blocking request to 127.0.0.1:`port` (reads bounded by 10 s); the body, "" on failure.
+std::string exchange(std::uint16_t port, http::verb method, const std::string& target,
+                     const std::string& body = {}) {
+  net::io_context io;
+  tcp::socket socket(io);
+  beast::error_code error;
+  socket.connect({net::ip::make_address_v4("127.0.0.1"), port}, error);
+  if (error) return {};
+  const timeval limit{10, 0};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  http::request<http::string_body> request(method, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  request.body() = body;
+  request.prepare_payload();
+  http::write(socket, request, error);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  if (!error) http::read(socket, buffer, response, error);
+  return error ? std::string() : std::move(response.body());
+}
+
+/// Waits (at most 15 s) until the viewer of the server on `port` holds `spans` spans of `trace`.
+bool viewer_holds(std::uint16_t port, const std::string& trace, std::size_t spans) {
+  for (int attempt = 0; attempt < 750; ++attempt) {
+    auto held = nlohmann::json::parse(
+        exchange(port, http::verb::get, "/debug/traces/" + trace + ".json"), nullptr, false);
+    if (held.is_object() && held.contains("spans") && held["spans"].size() >= spans) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("headless Chromium shows an execution traced by the real sample server") {
+  if (!chromium_installed()) {
+    WARN("SKIPPED: " << chromium_path
+                     << " is not installed (scripts/install-deps test installs it)");
+    return;
+  }
+  std::filesystem::create_directories(TACHI_TEST_ARTIFACT_DIR);
+  TemporaryFolder folder;
+  const auto log = std::filesystem::path(TACHI_TEST_ARTIFACT_DIR) / "sample-server-browser.log";
+  std::filesystem::remove(log);
+  tachi_trace::testing::ChildProcess server(TACHI_SAMPLE_SERVER, {},
+                                            {{"TACHI_LISTEN", "127.0.0.1:0"},
+                                             {"TACHI_DB", (folder.path / "sample.db").string()},
+                                             {"OTEL_BSP_SCHEDULE_DELAY", "20"}},
+                                            log);
+  const auto line = server.wait_for_output("listening on http://127.0.0.1:", 30s);
+  INFO(server.error_log());
+  REQUIRE(line);
+  const auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  // Some traffic, so the list has more than one trace; the execution is the one to look at.
+  exchange(port, http::verb::get, "/api/specs");
+  exchange(port, http::verb::get, "/api/specs/404");
+  const auto answer = nlohmann::json::parse(
+      exchange(port, http::verb::post, "/api/specs/1/execute", R"({"input": "printer on fire"})"),
+      nullptr, false);
+  REQUIRE(answer.contains("trace_id"));
+  const std::string trace = answer["trace_id"];
+  REQUIRE(viewer_holds(port, trace, 7));
+
+  const std::string trace_url =
+      "http://127.0.0.1:" + std::to_string(port) + "/debug/traces/" + trace;
+  const std::string dom = dump_dom(trace_url);
+  CHECK_THAT(dom, Catch::Contains("data-state=\"ready\""));
+  CHECK(texts_of_class(dom, "span-name") ==
+        std::vector<std::string>{"POST /api/specs/{id}/execute", "db.select", "llm.execution",
+                                 "backend.mock.generate", "POST", "POST /mock/llm/generate",
+                                 "db.insert"});
+  std::vector<std::string> depths;
+  const std::regex row("<[^>]*class=\"span-row[^\"]*\"[^>]*>");
+  const std::regex depth("data-depth=\"([0-9]+)\"");
+  for (std::sregex_iterator match(dom.begin(), dom.end(), row), end; match != end; ++match) {
+    std::smatch found;
+    const std::string tag = match->str();
+    if (std::regex_search(tag, found, depth)) depths.push_back(found[1]);
+  }
+  CHECK(depths == std::vector<std::string>{"0", "1", "1", "2", "3", "4", "1"});
+  CHECK(texts_of_class(dom, "error-mark").empty());
+
+  const std::string list = dump_dom("http://127.0.0.1:" + std::to_string(port) + "/debug/traces");
+  CHECK_THAT(list, Catch::Contains("POST /api/specs/{id}/execute"));
+  CHECK_THAT(list, Catch::Contains("GET /api/specs/{id}"));
+
+  // The screenshot selects the backend's SERVER span, so its attributes are shown too.
+  const auto held = nlohmann::json::parse(
+      exchange(port, http::verb::get, "/debug/traces/" + trace + ".json"), nullptr, false);
+  std::string selected;
+  for (const auto& span : held["spans"])
+    if (span["name"] == "POST /mock/llm/generate") selected = span["span_id"];
+  REQUIRE_FALSE(selected.empty());
+  const auto picture = screenshot(trace_url + "#span=" + selected, "sample-server-trace.png");
+  CHECK(std::filesystem::file_size(picture) > 10000);
+  server.send_signal(SIGTERM);
+  const auto ended = server.wait_for_exit(20s);
+  REQUIRE(ended);
+  CHECK(ended->code == 0);
 }
