@@ -25,7 +25,10 @@ struct Rule {
 };
 
 std::string quoted(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
+  std::string result;
+  result.reserve(text.size() + 2);
+  result.append("\"").append(text).append("\"");
+  return result;
 }
 
 Rule<bool> boolean_rule() {

@@ -116,7 +116,8 @@ std::string_view type_name(VariableType type) {
 
 std::string describe_type(const VariableSpec& spec) {
   std::string type(type_name(spec.type));
-  if (!spec.choices.empty()) type += " " + std::string(spec.choices);
+  if (!spec.choices.empty()) type.append(" ").append(spec.choices);
+
   return type;
 }
 
@@ -143,9 +144,9 @@ std::string format_environment_markdown(std::span<const VariableSpec> variables)
     std::string type = describe_type(spec);
     for (std::size_t at = type.find('|'); at != std::string::npos; at = type.find('|', at + 2))
       type.replace(at, 1, "\\|");
-    table += "| `" + std::string(spec.name) + "` | " + type + " | " +
-             (spec.default_value.empty() ? "" : "`" + std::string(spec.default_value) + "`") +
-             " | " + std::string(spec.meaning) + " |\n";
+    table.append("| `").append(spec.name).append("` | ").append(type).append(" | ");
+    if (!spec.default_value.empty()) table.append("`").append(spec.default_value).append("`");
+    table.append(" | ").append(spec.meaning).append(" |\n");
   }
   return table;
 }

@@ -53,11 +53,14 @@ thread_local std::uint64_t generator_state = 0;
   generator_state = seed | 1;
 }
 
+// The full 64x64->128 product (GCC and Clang's extension; -Wpedantic is told it is meant).
+__extension__ using WideProduct = unsigned __int128;
+
 std::uint64_t next_random() noexcept {
   if (generator_state == 0) seed_generator();
   generator_state += 0xa0761d6478bd642fULL;
-  const unsigned __int128 product =
-      static_cast<unsigned __int128>(generator_state) * (generator_state ^ 0xe7037ed1a0b428dbULL);
+  const WideProduct product =
+      static_cast<WideProduct>(generator_state) * (generator_state ^ 0xe7037ed1a0b428dbULL);
   return static_cast<std::uint64_t>(product >> 64) ^ static_cast<std::uint64_t>(product);
 }
 
