@@ -9,6 +9,7 @@
 // OTEL_BSP_EXPORT_TIMEOUT) and exit 0. A second signal exits at once with status 1.
 #include <unistd.h>
 
+#include <pthread.h>
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -255,7 +256,19 @@ void print_addresses(const Listeners& listeners, const SampleServices& services)
   std::cout << "backend: " << services.backend_url << std::endl;
 }
 
+/// SIGINT and SIGTERM go to the io threads only: the threads started before them (exporters,
+/// the database pool) block both, so a signal never waits on a thread that is not watching for
+/// it (ThreadSanitizer, for one, delays a handler until its thread leaves a blocking call).
+void set_stop_signals_blocked(bool blocked) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &stop_signals, nullptr);
+}
+
 void run_io(net::io_context& io, unsigned threads) {
+  set_stop_signals_blocked(false);  // the workers below inherit this thread's mask
   std::vector<std::thread> workers;
   for (unsigned index = 1; index < threads; ++index)
     workers.emplace_back([&io] { io.run(); });
@@ -274,7 +287,9 @@ void stop_tracing(Runtime& runtime, const trace::FinalizedTracingConfig& tracing
 }
 
 int serve(const ServerConfig& config, const trace::FinalizedTracingConfig& tracing) {
+  set_stop_signals_blocked(true);  // until run_io: threads started meanwhile inherit the block
   auto viewer = make_viewer(config);
+
   auto provider = start_tracing(tracing, viewer);
   if (!provider) return 1;
   Runtime runtime(std::move(*provider));
