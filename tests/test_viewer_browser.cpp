@@ -3,12 +3,7 @@
 // Chromium rendering them; and the real tachi-sample-server binary's viewer after traffic.
 // Screenshots are written to TACHI_TEST_ARTIFACT_DIR (tests/artifacts in the build folder):
 // viewer-trace.png, viewer-list.png and sample-server-trace.png (the one docs/ shows).
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -25,8 +20,6 @@
 #include "tachi_trace/exporters/viewer.hpp"
 #include "tachi_trace/tracer.hpp"
 #include "viewer_routes.hpp"
-
-extern char** environ;
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -147,32 +140,12 @@ struct TemporaryFolder {
   std::filesystem::path path;
 };
 
-/// Reads `descriptor` until end of file or `deadline`; false when the deadline came first.
-bool read_until(int descriptor, std::string& output,
-                std::chrono::steady_clock::time_point deadline) {
-  char buffer[65536];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left <= 0ms) return false;
-    pollfd ready{descriptor, POLLIN, 0};
-    if (poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
-    const ssize_t count = read(descriptor, buffer, sizeof buffer);
-    if (count == 0) return true;
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      return true;
-    }
-    output.append(buffer, static_cast<std::size_t>(count));
-  }
-}
-
-/// Runs Chromium headless with `extra` arguments in a fresh profile, in its own process group, so
-/// that on timeout the whole group (browser, renderer, GPU and utility processes) is killed.
+/// Runs Chromium headless with `extra` arguments in a fresh profile, as a child process in a
+/// process group of its own, so that on timeout the whole group (browser, renderer, GPU and
+/// utility processes) is killed.
 ChromiumRun run_chromium(std::vector<std::string> extra, std::chrono::seconds timeout) {
   TemporaryFolder profile;
-  std::vector<std::string> arguments = {chromium_path,
-                                        "--headless",
+  std::vector<std::string> arguments = {"--headless",
                                         "--no-sandbox",
                                         "--disable-gpu",
                                         "--disable-quic",
@@ -184,40 +157,13 @@ ChromiumRun run_chromium(std::vector<std::string> extra, std::chrono::seconds ti
                                         "--hide-scrollbars",
                                         "--user-data-dir=" + profile.path.string()};
   arguments.insert(arguments.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& argument : arguments)
-    argv.push_back(argument.data());
-  argv.push_back(nullptr);
-
-  int pipe_ends[2];
-  REQUIRE(pipe2(pipe_ends, O_CLOEXEC) == 0);
-  const std::string log_path = std::string(TACHI_TEST_ARTIFACT_DIR) + "/chromium-stderr.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, chromium_path, &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  close(pipe_ends[1]);
-  REQUIRE(spawned == 0);
-
+  const auto log = std::filesystem::path(TACHI_TEST_ARTIFACT_DIR) / "chromium-stderr.log";
+  auto [ended, output] =
+      tachi_trace::testing::run_to_completion(chromium_path, arguments, {}, log, timeout);
   ChromiumRun run;
-  run.finished_in_time =
-      read_until(pipe_ends[0], run.output, std::chrono::steady_clock::now() + timeout);
-  close(pipe_ends[0]);
-  if (!run.finished_in_time) kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  kill(-pid, SIGKILL);  // helpers that outlived the browser, if any
-  run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.finished_in_time = ended.exited;
+  run.exit_status = ended.exited ? ended.code : -1;
+  run.output = std::move(output);
   return run;
 }
 
