@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
+#include "counting_exporter.hpp"
 #include "harness.hpp"
 #include "tachi_trace/task.hpp"
 #include "tachi_trace/traced.hpp"
@@ -14,23 +15,11 @@ namespace {
 namespace net = boost::asio;
 using namespace tachi_trace;
 
-class CountingExporter final : public SpanExporter {
- public:
-  std::string_view name() const noexcept override { return "counting"; }
-  ExportResult export_spans(const ExportBatch& batch) noexcept override {
-    received_.fetch_add(batch.spans.size(), std::memory_order_relaxed);
-    return ExportResult::success();
-  }
-
- private:
-  std::atomic<std::uint64_t> received_{0};
-};
-
 /// Installs a global provider with `sampler` for one benchmark, and removes it afterwards.
 struct GlobalSetup {
   explicit GlobalSetup(std::shared_ptr<const Sampler> sampler) {
     std::vector<std::unique_ptr<SpanExporter>> exporters;
-    exporters.push_back(std::make_unique<CountingExporter>());
+    exporters.push_back(std::make_unique<tachi_bench::CountingExporter>());
     ProviderSettings settings;
     settings.sampler = std::move(sampler);
     provider.emplace(settings, std::move(exporters));

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
+#include "counting_exporter.hpp"
 #include "harness.hpp"
 #include "tachi_trace/beast.hpp"
 
@@ -20,21 +21,9 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using namespace tachi_trace;
 
-class CountingExporter final : public SpanExporter {
- public:
-  std::string_view name() const noexcept override { return "counting"; }
-  ExportResult export_spans(const ExportBatch& batch) noexcept override {
-    received_.fetch_add(batch.spans.size(), std::memory_order_relaxed);
-    return ExportResult::success();
-  }
-
- private:
-  std::atomic<std::uint64_t> received_{0};
-};
-
 TracerProvider counting_provider(std::shared_ptr<const Sampler> sampler) {
   std::vector<std::unique_ptr<SpanExporter>> exporters;
-  exporters.push_back(std::make_unique<CountingExporter>());
+  exporters.push_back(std::make_unique<tachi_bench::CountingExporter>());
   ProviderSettings settings;
   settings.sampler = std::move(sampler);
   return TracerProvider(std::move(settings), std::move(exporters));

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <thread>
 
+#include "counting_exporter.hpp"
 #include "harness.hpp"
 #include "tachi_trace/tracer.hpp"
 
@@ -9,25 +10,10 @@ namespace {
 
 using namespace tachi_trace;
 
-/// Counts what it receives and discards it, so the benchmark measures the library, not a backend.
-class CountingExporter final : public SpanExporter {
- public:
-  explicit CountingExporter(std::shared_ptr<std::atomic<std::uint64_t>> received)
-      : received_(std::move(received)) {}
-  std::string_view name() const noexcept override { return "counting"; }
-  ExportResult export_spans(const ExportBatch& batch) noexcept override {
-    received_->fetch_add(batch.spans.size(), std::memory_order_relaxed);
-    return ExportResult::success();
-  }
-
- private:
-  std::shared_ptr<std::atomic<std::uint64_t>> received_;
-};
-
 struct Setup {
   explicit Setup(std::shared_ptr<const Sampler> sampler) {
     std::vector<std::unique_ptr<SpanExporter>> exporters;
-    exporters.push_back(std::make_unique<CountingExporter>(received));
+    exporters.push_back(std::make_unique<tachi_bench::CountingExporter>(received));
     ProviderSettings settings;
     settings.sampler = std::move(sampler);
     provider.emplace(settings, std::move(exporters));

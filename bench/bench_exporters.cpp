@@ -230,7 +230,6 @@ void report_loopback(const std::string& name, const LoopbackRun& run) {
       {{"dropped_share", run.ended > 0 ? static_cast<double>(run.dropped) / run.ended : 0},
        {"dropped_in_producer_queue", static_cast<double>(run.dropped_before_export)},
        {"produced_per_s", run.ended / run.seconds}});
-
 }
 
 }  // namespace
