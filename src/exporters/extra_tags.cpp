@@ -51,19 +51,8 @@ bool ExtraTags::replaces(std::string_view key) const noexcept {
 }
 
 std::string_view jaeger_kind(SpanKind kind) noexcept {
-  switch (kind) {
-    case SpanKind::server:
-      return "server";
-    case SpanKind::client:
-      return "client";
-    case SpanKind::producer:
-      return "producer";
-    case SpanKind::consumer:
-      return "consumer";
-    case SpanKind::internal:
-      break;
-  }
-  return {};
+  // Jaeger leaves INTERNAL spans without a span.kind tag; the others use the lowercase names.
+  return kind == SpanKind::internal ? std::string_view() : to_string(kind);
 }
 
 }  // namespace tachi_trace::detail
