@@ -13,6 +13,7 @@ class ConstantSampler final : public Sampler {
   SamplingResult should_sample(const SamplingParameters&) const noexcept override {
     return {sample_ ? SamplingDecision::record_and_sample : SamplingDecision::drop, {}, {}};
   }
+  bool drops_children_of_unsampled(bool) const noexcept override { return !sample_; }
   std::string description() const override {
     return sample_ ? "AlwaysOnSampler" : "AlwaysOffSampler";
   }
@@ -78,6 +79,11 @@ class ParentBasedSampler final : public Sampler {
                                   : *(parent.is_sampled() ? delegates_.local_parent_sampled
                                                           : delegates_.local_parent_not_sampled);
     return delegate.should_sample(parameters);
+  }
+  bool drops_children_of_unsampled(bool parent_is_remote) const noexcept override {
+    const Sampler& delegate = parent_is_remote ? *delegates_.remote_parent_not_sampled
+                                               : *delegates_.local_parent_not_sampled;
+    return delegate.drops_children_of_unsampled(parent_is_remote);
   }
 
   std::string description() const override {

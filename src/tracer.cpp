@@ -77,6 +77,20 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   return span;
 }
 
+bool Tracer::skips_spans_here() const noexcept {
+  if (!provider_ || provider_->settings.disabled) return true;
+  const SpanContext& parent = current_context().span_context();
+  if (!parent.is_valid() || parent.is_sampled() ||
+      !provider_->settings.sampler->drops_children_of_unsampled(parent.is_remote))
+    return false;
+  detail::PipelineCore* pipeline = provider_->pipeline.get();
+  if (detail::Lane* lane = detail::lane_for(pipeline->id(), pipeline)) {
+    lane->started.increment();
+    lane->sampled_out.increment();
+  }
+  return true;
+}
+
 Span Tracer::start_span(std::string_view name) const noexcept {
   static const SpanStartOptions defaults;
   return start_span(name, defaults);

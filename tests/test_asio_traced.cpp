@@ -351,6 +351,53 @@ TEST_CASE("unsampled traced awaitables export nothing and still carry a valid co
   CHECK(counters.spans_sampled_out == 1);
 }
 
+TEST_CASE("under an unsampled parent the wrappers pass the caller's context through") {
+  MemoryProvider memory(testing::roomy_settings(make_parent_based_sampler(
+      make_always_off_sampler(), {.remote_parent_not_sampled = make_always_on_sampler()})));
+  net::io_context io;
+  SpanContext caller;
+  std::vector<SpanContext> inside;
+  auto observe = [&]() -> net::awaitable<int> {
+    inside.push_back(current_context().span_context());
+    co_return 5;
+  };
+  int total = run_task(io, [&]() -> net::awaitable<int> {
+    auto request = memory.tracer.start_span("request");  // a root the sampler drops
+    auto scope = request.activate();
+    caller = request.context();
+    int sum = co_await traced("quiet", SpanKind::internal, observe(), {}, memory.tracer);
+    sum += co_await traced_query("select", "specs", observe(), {.tracer = &memory.tracer});
+    sum += co_await traced_backend_call("llm", "chat", observe(), memory.tracer);
+    sum += co_await traced_execution(7, "llm", "small", observe(), memory.tracer);
+    co_return sum;
+  }());
+  CHECK(total == 20);
+  REQUIRE(inside.size() == 4);
+  for (const auto& context : inside) {
+    CHECK(context.trace_id == caller.trace_id);
+    CHECK(context.span_id == caller.span_id);  // no span in between
+    CHECK_FALSE(context.is_sampled());
+  }
+  CHECK(exported(memory).empty());
+  auto counters = memory.provider.counters();
+  CHECK(counters.spans_started == 5);  // the skipped spans are counted as sampled out
+  CHECK(counters.spans_sampled_out == 5);
+
+  // A remote unsampled parent: this sampler's delegate samples its children, so the wrapper makes
+  // a span and the awaitable runs inside it.
+  inside.clear();
+  run_task(io, [&]() -> net::awaitable<int> {
+    Span remote = Span::non_recording(
+        SpanContext{caller.trace_id, generate_span_id(), TraceFlags(0), {}, /*is_remote=*/true});
+    auto scope = remote.activate();
+
+    co_return co_await traced("sampled child", SpanKind::internal, observe(), {}, memory.tracer);
+  }());
+  REQUIRE(inside.size() == 1);
+  CHECK(inside[0].is_sampled());
+  CHECK(only_span_named(exported(memory), "sampled child").context.span_id == inside[0].span_id);
+}
+
 TEST_CASE("span helpers annotate the current span of the task") {
   MemoryProvider memory;
   net::io_context io;

@@ -160,6 +160,29 @@ TEST_CASE("parentbased uses each of its four delegates") {
         "localParentNotSampled:AlwaysOnSampler}");
 }
 
+TEST_CASE("only samplers that drop every child of an unsampled parent say so") {
+  CHECK(make_always_off_sampler()->drops_children_of_unsampled(false));
+  CHECK(make_always_off_sampler()->drops_children_of_unsampled(true));
+  CHECK_FALSE(make_always_on_sampler()->drops_children_of_unsampled(false));
+  CHECK_FALSE((*make_trace_id_ratio_sampler(0.5))->drops_children_of_unsampled(false));
+  // The defaults of parentbased drop children of unsampled parents, local or remote.
+  auto defaults = make_parent_based_sampler(make_always_on_sampler());
+  CHECK(defaults->drops_children_of_unsampled(false));
+  CHECK(defaults->drops_children_of_unsampled(true));
+  // A delegate that samples children of unsampled remote parents answers for remote parents.
+  auto remote_on = make_parent_based_sampler(
+      make_always_on_sampler(), {.remote_parent_not_sampled = make_always_on_sampler()});
+  CHECK_FALSE(remote_on->drops_children_of_unsampled(true));
+  CHECK(remote_on->drops_children_of_unsampled(false));
+  CHECK(decide(*remote_on, parent_context(true, false), generate_trace_id()) == keep);
+  // A sampler that does not implement the hint is never skipped.
+  struct Custom final : Sampler {
+    SamplingResult should_sample(const SamplingParameters&) const noexcept override { return {}; }
+    std::string description() const override { return "Custom"; }
+  };
+  CHECK_FALSE(Custom().drops_children_of_unsampled(false));
+}
+
 TEST_CASE("sampler kinds parse from their OTEL_TRACES_SAMPLER names") {
   for (auto kind : {SamplerKind::always_on, SamplerKind::always_off, SamplerKind::traceidratio,
                     SamplerKind::parentbased_always_on, SamplerKind::parentbased_always_off,

@@ -40,6 +40,15 @@ class Sampler {
  public:
   virtual ~Sampler() = default;
   virtual SamplingResult should_sample(const SamplingParameters& parameters) const noexcept = 0;
+  /// True only when should_sample drops every span whose parent is valid and not sampled (and
+  /// remote or local as `parent_is_remote` says), whatever its name, kind, attributes and links,
+  /// adding no attributes and keeping the parent's trace state. Instrumentation uses it to skip
+  /// spans that could never record (Tracer::skips_spans_here). false is always a safe answer.
+  virtual bool drops_children_of_unsampled(bool parent_is_remote) const noexcept {
+    (void)parent_is_remote;
+    return false;
+  }
+
   /// As the specification names it, e.g. "TraceIdRatioBased{0.25}".
   virtual std::string description() const = 0;
 };

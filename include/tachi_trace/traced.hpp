@@ -22,6 +22,12 @@
 // by exception or by value) marks Error with the description "cancelled". Success leaves the status
 // unset, as the specification asks of instrumentation.
 //
+// Unsampled: when the span could not record whatever it carried (Tracer::skips_spans_here: the
+// current span is not sampled and the sampler drops every child of an unsampled parent, as the
+// default parentbased samplers do, or tracing is disabled), the wrapper returns the awaitable
+// itself: no span, no frame, and the current context passes through unchanged, so spans started
+// inside and contexts injected from inside carry the caller's span id.
+//
 // Cost: the strings are copied into the coroutine frame (short ones inline, so an unsampled span
 // allocates nothing beyond the frame); the named wrappers set their attributes only on recording
 // spans, so a sampler sees their name and kind but not their attributes. The general `traced`
@@ -314,6 +320,7 @@ boost::asio::awaitable<Value, Executor> traced(std::string_view name, SpanKind k
                                                boost::asio::awaitable<Value, Executor> operation,
                                                Attributes attributes = {},
                                                const Tracer& tracer = global_tracer()) {
+  if (tracer.skips_spans_here()) return operation;
   return detail::run_traced(
       detail::GenericRecipe{detail::FrameString<64>(name), kind, std::move(attributes),
                             detail::TracerChoice(&tracer)},
@@ -327,6 +334,8 @@ boost::asio::awaitable<Value, Executor> traced_query(std::string_view operation,
                                                      std::string_view table,
                                                      boost::asio::awaitable<Value, Executor> query,
                                                      const QueryOptions& options = {}) {
+  const Tracer& tracer = options.tracer != nullptr ? *options.tracer : global_tracer();
+  if (tracer.skips_spans_here()) return query;
   return detail::run_traced(
       detail::QueryRecipe{detail::FrameString<24>(options.system),
                           detail::FrameString<24>(operation), detail::FrameString<56>(table),
@@ -340,6 +349,7 @@ template <typename Value, typename Executor>
 boost::asio::awaitable<Value, Executor> traced_backend_call(
     std::string_view backend, std::string_view operation,
     boost::asio::awaitable<Value, Executor> call, const Tracer& tracer = global_tracer()) {
+  if (tracer.skips_spans_here()) return call;
   return detail::run_traced(
       detail::BackendRecipe{detail::FrameString<40>(backend), detail::FrameString<40>(operation),
                             detail::TracerChoice(&tracer)},
@@ -352,7 +362,9 @@ template <typename Value, typename Executor>
 boost::asio::awaitable<Value, Executor> traced_execution(
     detail::SpecIdentifier spec_id, std::string_view backend, std::string_view model,
     boost::asio::awaitable<Value, Executor> execution, const Tracer& tracer = global_tracer()) {
+  if (tracer.skips_spans_here()) return execution;
   return detail::run_traced(
+
       detail::ExecutionRecipe{std::move(spec_id), detail::FrameString<40>(backend),
                               detail::FrameString<56>(model), detail::TracerChoice(&tracer)},
       std::move(execution));

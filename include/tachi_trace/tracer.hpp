@@ -57,6 +57,14 @@ class Tracer {
   /// A span with the default options: kind internal, the current span as parent.
   Span start_span(std::string_view name) const noexcept;
 
+  /// For instrumentation that would start a span and make it current around some work: true
+  /// when such a span, started now under the current context, could not record whatever its name,
+  /// kind and attributes (the tracer has no provider or is disabled, or the current span is not
+  /// sampled and the sampler drops every child of an unsampled parent). The work may then run
+  /// without the span: the current context passes through, as it would through the
+  /// non-recording span but for its span id. Counts the span as started and sampled out.
+  bool skips_spans_here() const noexcept;
+
   const InstrumentationScope* scope() const noexcept { return scope_; }
 
  private:
