@@ -62,8 +62,10 @@ void truncate_attribute_value(AttributeValue& value, std::uint32_t length_limit)
   }
 }
 
-bool set_attribute_within_limits(Attributes& attributes, std::string_view key, AttributeValue value,
-                                 std::uint32_t count_limit, std::uint32_t value_length_limit) {
+namespace {
+template <typename List>
+bool set_within_limits(List& attributes, std::string_view key, AttributeValue value,
+                       std::uint32_t count_limit, std::uint32_t value_length_limit) {
   if (value_length_limit != SpanLimits::unlimited)
     truncate_attribute_value(value, value_length_limit);
   for (auto& existing : attributes) {
@@ -74,8 +76,19 @@ bool set_attribute_within_limits(Attributes& attributes, std::string_view key, A
   }
   if (attributes.size() >= count_limit) return false;
   attributes.push_back(Attribute{std::string(key), std::move(value)});
-
   return true;
+}
+}  // namespace
+
+bool set_attribute_within_limits(Attributes& attributes, std::string_view key, AttributeValue value,
+                                 std::uint32_t count_limit, std::uint32_t value_length_limit) {
+  return set_within_limits(attributes, key, std::move(value), count_limit, value_length_limit);
+}
+
+bool set_attribute_within_limits(AttributeList& attributes, std::string_view key,
+                                 AttributeValue value, std::uint32_t count_limit,
+                                 std::uint32_t value_length_limit) {
+  return set_within_limits(attributes, key, std::move(value), count_limit, value_length_limit);
 }
 
 }  // namespace tachi_trace

@@ -73,13 +73,10 @@ void detail::SpanRecord::reset_for_reuse() noexcept {
     else
       values.clear();
   };
-  if (data.attributes.capacity() > kept_capacity) {
-    Attributes().swap(data.attributes);
-    Attributes().swap(spare_attributes);
-  } else {
-    data.attributes.swap(spare_attributes);
-    data.attributes.clear();
-  }
+  if (data.attributes.kept() > kept_capacity)
+    data.attributes.release();
+  else
+    data.attributes.clear();  // keeps the elements: the next span reuses their buffers
   clear(data.events);
   clear(data.links);
   data.name.clear();
@@ -161,13 +158,9 @@ void store_attribute(SpanRecord* record, std::string_view key, const Assign& ass
       ++data.dropped_attributes_count;
       return;
     }
-    auto& spares = record->spare_attributes;
-    const std::size_t position = data.attributes.size();
-    Attribute& added = position < spares.size()
-                           ? data.attributes.emplace_back(std::move(spares[position]))
-                           : data.attributes.emplace_back();
-
+    Attribute& added = data.attributes.append();
     added.key.assign(key);
+
     assign(added.value.storage(), limits);
   });
 }

@@ -45,11 +45,7 @@ struct SpanRecord {
   const SpanLimits limits;
   std::uint64_t start_ticks = 0;  // see clock.hpp
   bool explicit_start_time = false;
-  SpanData data;
-  /// The previous span's attributes, kept by reset_for_reuse: a new attribute takes the spare at
-  /// its position, whose key and string buffers are usually already large enough, so a recycled
-  /// record sets its attributes without allocating.
-  std::vector<Attribute> spare_attributes;
+  SpanData data;  // its attribute list keeps the previous span's elements for reuse
 };
 
 /// Hands an ended, sampled span to its pipeline; takes over one reference.

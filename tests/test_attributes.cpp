@@ -69,3 +69,35 @@ TEST_CASE("the value length limit truncates strings on UTF-8 boundaries") {
   truncate_attribute_value(number, 1);
   CHECK(number == AttributeValue(12345));
 }
+
+TEST_CASE("an attribute list reuses the buffers of the elements it cleared") {
+  AttributeList list{
+      {"a.key.longer.than.the.small.string.buffer", "first value, also long enough"}};
+  const char* key_buffer = list[0].key.data();
+  const char* value_buffer = list[0].value.get_if<std::string>()->data();
+  list.clear();
+  CHECK(list.empty());
+  CHECK(list.begin() == list.end());
+  CHECK(list.kept() == 1);
+
+  Attribute& added = list.append();
+  added.key.assign("another.key.longer.than.the.small.buffer");
+  std::get<std::string>(added.value.storage()).assign("a second value of some length");
+  CHECK(list.size() == 1);
+  CHECK(list[0].key.data() == key_buffer);  // same heap buffers: no allocation
+  CHECK(list[0].value.get_if<std::string>()->data() == value_buffer);
+
+  list.push_back({"count", 3});
+  CHECK(list ==
+        Attributes{{"another.key.longer.than.the.small.buffer", "a second value of some length"},
+                   {"count", 3}});
+  list.clear();
+  list.push_back({"only", true});
+  AttributeList copy = list;  // copies what the list holds, not the cleared elements
+  CHECK(copy.size() == 1);
+  CHECK(copy.kept() == 1);
+  CHECK(copy == list);
+  CHECK(list.to_vector() == Attributes{{"only", true}});
+  list.release();
+  CHECK(list.kept() == 0);
+}

@@ -299,3 +299,44 @@ TEST_CASE("a span may be changed from several threads at once") {
   CHECK(fixture.only(spans).data.events.size() == 128);
   CHECK(fixture.only(spans).data.dropped_events_count == 800 - 128);
 }
+
+TEST_CASE("recycled span records carry only their own span's attributes") {
+  Fixture fixture;
+  // Shapes that differ in count, order and type, so a reused record meets stale elements of every
+  // kind at every position.
+  auto annotate = [](const Span& span, int shape) {
+    if (shape == 1) span.set_attribute("http.request.method", "GET");
+    if (shape == 2) {
+      span.set_attribute("db.collection.name", 12);
+      span.set_attribute("http.request.method", 2.5);
+    }
+    if (shape == 3) {
+      span.set_attribute("flag", true);
+      span.set_attribute("db.collection.name", "specs-with-a-long-collection-name");
+      span.set_attribute("list", std::vector<std::int64_t>{1, 2});
+    }
+  };
+  for (int round = 0; round < 4; ++round) {
+    for (int index = 0; index < 200; ++index) {
+      auto span = fixture.tracer.start_span("s" + std::to_string(index % 4));
+      annotate(span, index % 4);
+    }
+    REQUIRE(fixture.provider->force_flush(5000ms));  // records go back for reuse
+  }
+  auto spans = fixture.store->spans();
+  REQUIRE(spans.size() == 800);
+  for (const auto& stored : spans) {
+    const SpanData& data = stored.data;
+    const int shape = data.name[1] - '0';
+    if (shape == 0) REQUIRE(data.attributes.empty());
+    if (shape == 1) REQUIRE(data.attributes == Attributes{{"http.request.method", "GET"}});
+    if (shape == 2)
+      REQUIRE(data.attributes ==
+              Attributes{{"db.collection.name", 12}, {"http.request.method", 2.5}});
+    if (shape == 3)
+      REQUIRE(data.attributes ==
+              Attributes{{"flag", true},
+                         {"db.collection.name", "specs-with-a-long-collection-name"},
+                         {"list", std::vector<std::int64_t>{1, 2}}});
+  }
+}

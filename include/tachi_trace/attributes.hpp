@@ -6,12 +6,17 @@
 // `span.set_attribute("http.response.status_code", 200)`.
 #pragma once
 
+#include <algorithm>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -77,6 +82,77 @@ struct Attribute {
 
 using Attributes = std::vector<Attribute>;
 
+/// A span's attributes: reads like a vector of Attribute, and keeps the elements it clears so
+/// that later attributes reuse their key and string buffers. A recycled span record therefore
+/// sets its attributes without allocating, and without moving elements around.
+class AttributeList {
+ public:
+  AttributeList() noexcept = default;
+  AttributeList(std::initializer_list<Attribute> attributes)
+      : items_(attributes), size_(items_.size()) {}
+  AttributeList(Attributes attributes) noexcept
+      : items_(std::move(attributes)), size_(items_.size()) {}
+  AttributeList(const AttributeList& other)
+      : items_(other.begin(), other.end()), size_(other.size_) {}
+  AttributeList(AttributeList&& other) noexcept
+      : items_(std::move(other.items_)), size_(std::exchange(other.size_, 0)) {}
+  AttributeList& operator=(const AttributeList& other) {
+    if (this != &other) *this = AttributeList(other);
+    return *this;
+  }
+  AttributeList& operator=(AttributeList&& other) noexcept {
+    items_ = std::move(other.items_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+  AttributeList& operator=(std::initializer_list<Attribute> attributes) {
+    return *this = AttributeList(attributes);
+  }
+
+  const Attribute* begin() const noexcept { return items_.data(); }
+  const Attribute* end() const noexcept { return items_.data() + size_; }
+  Attribute* begin() noexcept { return items_.data(); }
+  Attribute* end() noexcept { return items_.data() + size_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const Attribute& operator[](std::size_t index) const noexcept { return items_[index]; }
+  Attribute& operator[](std::size_t index) noexcept { return items_[index]; }
+  operator std::span<const Attribute>() const noexcept { return {begin(), size_}; }
+  Attributes to_vector() const { return Attributes(begin(), end()); }
+
+  /// A new last element. It reuses a cleared element when there is one, so its key and value
+  /// hold that element's old content: the caller assigns both.
+  Attribute& append() {
+    if (size_ == items_.size()) items_.emplace_back();
+    return items_[size_++];
+  }
+  void push_back(Attribute attribute) {
+    Attribute& added = append();
+    added.key = std::move(attribute.key);
+    added.value = std::move(attribute.value);
+  }
+  /// Empties the list, keeping the cleared elements (and their buffers) for reuse.
+  void clear() noexcept { size_ = 0; }
+  /// Empties the list and frees its memory.
+  void release() noexcept {
+    Attributes().swap(items_);
+    size_ = 0;
+  }
+  /// How many elements are kept, cleared or not.
+  std::size_t kept() const noexcept { return items_.size(); }
+
+  friend bool operator==(const AttributeList& left, const AttributeList& right) noexcept {
+    return std::equal(left.begin(), left.end(), right.begin(), right.end());
+  }
+  friend bool operator==(const AttributeList& left, const Attributes& right) noexcept {
+    return std::equal(left.begin(), left.end(), right.begin(), right.end());
+  }
+
+ private:
+  Attributes items_;
+  std::size_t size_ = 0;
+};
+
 /// Bounds on what one span may hold (OTEL_SPAN_*_LIMIT and friends). What is over a limit is
 /// dropped and counted on the span; strings over the value length are truncated.
 struct SpanLimits {
@@ -96,6 +172,9 @@ struct SpanLimits {
 /// `value_length_limit`. Returns false when the attribute was dropped for the count limit.
 bool set_attribute_within_limits(Attributes& attributes, std::string_view key, AttributeValue value,
                                  std::uint32_t count_limit, std::uint32_t value_length_limit);
+bool set_attribute_within_limits(AttributeList& attributes, std::string_view key,
+                                 AttributeValue value, std::uint32_t count_limit,
+                                 std::uint32_t value_length_limit);
 
 /// Shortens every string in `value` to at most `length_limit` bytes, never splitting a UTF-8
 /// sequence.

@@ -70,7 +70,7 @@ struct SpanData {
   SpanKind kind = SpanKind::internal;
   SystemTime start_time;
   SystemTime end_time;
-  Attributes attributes;
+  AttributeList attributes;
   std::vector<Event> events;
   std::vector<Link> links;
   Status status;

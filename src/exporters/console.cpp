@@ -31,7 +31,7 @@ std::string format_duration(std::chrono::nanoseconds duration) {
   return text;
 }
 
-void append_attributes(std::string& line, const Attributes& attributes) {
+void append_attributes(std::string& line, std::span<const Attribute> attributes) {
   line += '{';
   for (std::size_t index = 0; index < attributes.size(); ++index) {
     if (index > 0) line += ", ";
@@ -45,7 +45,7 @@ void append_attributes(std::string& line, const Attributes& attributes) {
   line += '}';
 }
 
-nlohmann::json attributes_json(const Attributes& attributes) {
+nlohmann::json attributes_json(std::span<const Attribute> attributes) {
   nlohmann::json object = nlohmann::json::object();
   for (const auto& attribute : attributes) {
     std::visit([&](const auto& value) { object[attribute.key] = value; },

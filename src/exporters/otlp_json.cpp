@@ -57,7 +57,8 @@ void append_any_value(std::string& out, const AttributeValue& value) {
 }
 
 // `,"attributes":[...]` (nothing when there are none), then the dropped count when not zero.
-void append_attributes(std::string& out, const Attributes& attributes, std::uint32_t dropped) {
+void append_attributes(std::string& out, std::span<const Attribute> attributes,
+                       std::uint32_t dropped) {
   if (!attributes.empty()) {
     out += ",\"attributes\":[";
     for (std::size_t index = 0; index < attributes.size(); ++index) {

@@ -170,7 +170,7 @@ void put_any_value_content(Sink& sink, const AttributeValue& value) {
 }
 
 template <typename Sink>
-void put_attributes(Sink& sink, std::uint32_t field, const Attributes& attributes) {
+void put_attributes(Sink& sink, std::uint32_t field, std::span<const Attribute> attributes) {
   for (const Attribute& attribute : attributes) {
     const std::size_t value_size = any_value_size(sink, attribute.value);
     const std::size_t key_value_size =

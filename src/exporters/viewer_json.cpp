@@ -30,7 +30,7 @@ Json attribute_value(const AttributeValue& value) {
   return std::visit([](const auto& alternative) { return Json(alternative); }, value.storage());
 }
 
-Json attributes_json(const Attributes& attributes) {
+Json attributes_json(std::span<const Attribute> attributes) {
   Json list = Json::array();
   for (const auto& attribute : attributes)
     list.push_back({{"key", attribute.key}, {"value", attribute_value(attribute.value)}});
