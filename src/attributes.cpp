@@ -62,8 +62,14 @@ void truncate_attribute_value(AttributeValue& value, std::uint32_t length_limit)
   }
 }
 
+Attribute& AttributeList::append_new() {
+  items_.emplace_back();
+  return items_[size_++];
+}
+
 namespace {
 template <typename List>
+
 bool set_within_limits(List& attributes, std::string_view key, AttributeValue value,
                        std::uint32_t count_limit, std::uint32_t value_length_limit) {
   if (value_length_limit != SpanLimits::unlimited)

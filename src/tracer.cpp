@@ -70,8 +70,9 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
       options.start_time ? *options.start_time : detail::to_system_time(record->start_ticks);
 
   Span span(std::move(context), record);
-  span.set_attributes(options.attributes);
-  span.set_attributes(result.attributes);
+  if (!options.attributes.empty()) span.set_attributes(options.attributes);
+  if (!result.attributes.empty()) span.set_attributes(result.attributes);
+
   for (const auto& link : options.links)
     span.add_link(link.context, link.attributes);
   return span;
@@ -149,9 +150,10 @@ std::optional<TracerProvider>& global_provider() {
   static std::optional<TracerProvider> provider;
   return provider;
 }
+// constinit: no initialisation guard to check on every call from the traced wrappers.
+constinit Tracer global_tracer_instance;
 Tracer& global_tracer_slot() {
-  static Tracer tracer;
-  return tracer;
+  return global_tracer_instance;
 }
 }  // namespace
 

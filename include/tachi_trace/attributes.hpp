@@ -123,8 +123,9 @@ class AttributeList {
   /// A new last element. It reuses a cleared element when there is one, so its key and value
   /// hold that element's old content: the caller assigns both.
   Attribute& append() {
-    if (size_ == items_.size()) items_.emplace_back();
-    return items_[size_++];
+    if (size_ < items_.size()) [[likely]]
+      return items_[size_++];
+    return append_new();
   }
   void push_back(Attribute attribute) {
     Attribute& added = append();
@@ -149,6 +150,8 @@ class AttributeList {
   }
 
  private:
+  Attribute& append_new();
+
   Attributes items_;
   std::size_t size_ = 0;
 };
