@@ -40,8 +40,12 @@ bool FlushWaiter::wait_until(Deadline deadline) {
 }
 
 ExporterWorker::ExporterWorker(std::unique_ptr<SpanExporter> exporter, const Resource& resource,
-                               const BatchSettings& settings)
-    : exporter_(std::move(exporter)), resource_(resource), settings_(settings) {
+                               const BatchSettings& settings,
+                               std::shared_ptr<CollectorWakeup> wakeup)
+    : exporter_(std::move(exporter)),
+      resource_(resource),
+      settings_(settings),
+      wakeup_(std::move(wakeup)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -60,6 +64,11 @@ void ExporterWorker::enqueue(std::shared_ptr<SpanBatch> batch) {
     }
   }
   dropped_.fetch_add(batch->size(), std::memory_order_relaxed);
+}
+
+std::size_t ExporterWorker::room() const {
+  std::lock_guard guard(mutex_);
+  return queued_spans_ >= settings_.max_queue_size ? 0 : settings_.max_queue_size - queued_spans_;
 }
 
 void ExporterWorker::enqueue_flush(std::shared_ptr<FlushWaiter> waiter) {
@@ -96,8 +105,10 @@ void ExporterWorker::run() {
     if (queue_.empty()) break;
     Item item = std::move(queue_.front());
     queue_.pop_front();
-    if (auto* batch = std::get_if<std::shared_ptr<SpanBatch>>(&item))
+    if (auto* batch = std::get_if<std::shared_ptr<SpanBatch>>(&item)) {
       queued_spans_ -= (*batch)->size();
+      wakeup_->notify_room();
+    }
     const bool out_of_time = stopping_ && std::chrono::steady_clock::now() >= stop_deadline_;
     Deadline deadline = deadline_after(settings_.export_timeout);
     if (stopping_) deadline = std::min(deadline, stop_deadline_);

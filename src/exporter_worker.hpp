@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "lane.hpp"
 #include "record_recycler.hpp"
 #include "span_record.hpp"
 #include "tachi_trace/pipeline.hpp"
@@ -50,14 +51,17 @@ struct FlushWaiter {
 
 class ExporterWorker {
  public:
+  /// `wakeup` is told whenever the worker takes a batch off its queue (there is room again).
   ExporterWorker(std::unique_ptr<SpanExporter> exporter, const Resource& resource,
-                 const BatchSettings& settings);
+                 const BatchSettings& settings, std::shared_ptr<CollectorWakeup> wakeup);
   ExporterWorker(const ExporterWorker&) = delete;
   ExporterWorker& operator=(const ExporterWorker&) = delete;
   ~ExporterWorker();
 
   /// Queues a batch, or drops and counts it when the queue already holds max_queue_size spans.
   void enqueue(std::shared_ptr<SpanBatch> batch);
+  /// How many more spans the queue takes now.
+  std::size_t room() const;
   /// Queues a flush marker: the waiter is told once everything queued before it is exported.
   void enqueue_flush(std::shared_ptr<FlushWaiter> waiter);
   /// Exports what is queued (by `deadline`), shuts the exporter down and joins the thread.
@@ -73,6 +77,7 @@ class ExporterWorker {
   const std::unique_ptr<SpanExporter> exporter_;
   const Resource& resource_;
   const BatchSettings settings_;
+  const std::shared_ptr<CollectorWakeup> wakeup_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -17,14 +17,20 @@
 
 namespace tachi_trace::detail {
 
-/// Wakes the collector early: when a lane holds a full batch, on flush, or on shutdown.
+/// Wakes the collector early: when a lane holds a full batch, when an exporter's queue has room
+/// again, on flush, or on shutdown.
 struct CollectorWakeup {
   std::mutex mutex;
   std::condition_variable condition;
-  std::atomic<bool> pending{false};
+  std::atomic<bool> pending{false};     // a lane holds a full batch
+  std::atomic<bool> room_freed{false};  // an exporter took a batch off its queue
 
-  void notify() noexcept {
-    if (pending.exchange(true, std::memory_order_acq_rel)) return;
+  void notify() noexcept { raise(pending); }
+  void notify_room() noexcept { raise(room_freed); }
+
+ private:
+  void raise(std::atomic<bool>& flag) noexcept {
+    if (flag.exchange(true, std::memory_order_acq_rel)) return;
     { std::lock_guard guard(mutex); }
     condition.notify_one();
   }

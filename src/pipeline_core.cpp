@@ -1,6 +1,7 @@
 #include "pipeline_core.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <unordered_map>
 
 #include "exporter_worker.hpp"
@@ -51,7 +52,7 @@ PipelineCore::PipelineCore(BatchSettings settings, const Resource& resource,
   for (auto& exporter : exporters) {
     if (exporter)
       workers_.push_back(
-          std::make_unique<ExporterWorker>(std::move(exporter), resource_, settings_));
+          std::make_unique<ExporterWorker>(std::move(exporter), resource_, settings_, wakeup_));
   }
 }
 
@@ -98,10 +99,14 @@ void PipelineCore::run_collector() {
     bool stop = false;
     {
       std::unique_lock lock(wakeup_->mutex);
+      // While held back, full lanes are no reason to wake: only room in an exporter's queue is.
       wakeup_->condition.wait_for(lock, settings_.schedule_delay, [&] {
-        return wakeup_->pending.load(std::memory_order_acquire) || stopping_;
+        return (held_back_ ? wakeup_->room_freed.load(std::memory_order_acquire)
+                           : wakeup_->pending.load(std::memory_order_acquire)) ||
+               !flush_requests_.empty() || stopping_;
       });
       wakeup_->pending.store(false, std::memory_order_release);
+      wakeup_->room_freed.store(false, std::memory_order_release);
       flushes.swap(flush_requests_);
       stop = stopping_;
     }
@@ -111,12 +116,41 @@ void PipelineCore::run_collector() {
   }
 }
 
+std::size_t PipelineCore::room_in_exporters() const {
+  // The exporter with the most room sets the pace: a slow exporter drops its share of what the
+  // others take rather than holding them back.
+  if (workers_.empty()) return std::numeric_limits<std::size_t>::max();
+  std::size_t most = 0;
+  for (const auto& worker : workers_)
+    most = std::max(most, worker->room());
+  return most;
+}
+
 void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flushes) {
   std::vector<SpanRecord*> records;
+  // Spans stay in their lanes while no exporter has room for them, so a burst fills the lanes
+  // before anything is dropped. A flush takes everything.
+  // Room is taken in whole batches: refilling a queue batch by batch with whatever a partial
+  // batch freed would keep batches small for good, and small batches export slowly.
+  const std::size_t whole_batch =
+      std::max<std::size_t>(1, std::min(settings_.max_export_batch_size, settings_.max_queue_size));
+  std::size_t room = std::numeric_limits<std::size_t>::max();
+  if (flushes.empty()) {
+    room = room_in_exporters();
+    if (room != std::numeric_limits<std::size_t>::max()) room -= room % whole_batch;
+  }
+  bool left_behind = false;
   {
     std::lock_guard guard(lanes_mutex_);
-    for (auto& lane : lanes_)
-      lane->drain(records, settings_.max_queue_size);
+    // Start at a different lane each time, so a limited room is shared between threads.
+    const std::size_t lane_count = lanes_.size();
+    for (std::size_t step = 0; step < lane_count; ++step) {
+      Lane& lane = *lanes_[(first_lane_ + step) % lane_count];
+      room -= lane.drain(records, std::min<std::size_t>(room, settings_.max_queue_size));
+      left_behind = left_behind || lane.size() != 0;
+    }
+    if (lane_count != 0) first_lane_ = (first_lane_ + 1) % lane_count;
+
     // A lane whose thread has exited is drained one last time and retired.
     std::erase_if(lanes_, [&](const std::shared_ptr<Lane>& lane) {
       if (!lane->producer_gone.load(std::memory_order_acquire) || lane->size() != 0) return false;
@@ -127,8 +161,13 @@ void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flush
       return true;
     });
   }
+  {
+    std::lock_guard wake_guard(wakeup_->mutex);
+    held_back_ = left_behind && room < whole_batch;
+  }
   dispatch(records);
   for (auto& waiter : flushes)
+
     for (auto& worker : workers_)
       worker->enqueue_flush(waiter);
 }

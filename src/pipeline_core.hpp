@@ -43,6 +43,7 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   void run_collector();
   void collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flushes);
   void dispatch(std::vector<SpanRecord*>& records);
+  std::size_t room_in_exporters() const;
   bool flush_and_wait(Deadline deadline);
 
   const std::uint64_t id_;
@@ -59,6 +60,8 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   std::vector<std::unique_ptr<ExporterWorker>> workers_;
   std::vector<std::shared_ptr<FlushWaiter>> flush_requests_;  // guarded by wakeup_->mutex
   bool stopping_ = false;                                     // guarded by wakeup_->mutex
+  bool held_back_ = false;      // lanes hold spans no exporter has room for; by wakeup_->mutex
+  std::size_t first_lane_ = 0;  // collector thread only
   std::thread collector_;
 
   std::mutex shutdown_mutex_;  // serialises shutdown calls

@@ -211,6 +211,42 @@ TEST_CASE("shutdown exports what was ended, then drops and counts later spans") 
   CHECK(counters.exporters.at(0).dropped == 3);
 }
 
+TEST_CASE("spans wait in their lane while the exporter's queue is full: a burst fills both first") {
+  auto state = std::make_shared<ControlledExporter::State>();
+  state->held = true;
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(std::make_unique<ControlledExporter>("held", state));
+  TracerProvider provider(
+      settings_with({.schedule_delay = 3600s, .max_queue_size = 10, .max_export_batch_size = 5}),
+      std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  auto queued_in_lanes_becomes = [&](std::uint64_t expected) {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      if (provider.counters().spans_queued == expected) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  end_spans(tracer, 5);
+  REQUIRE(state->wait_for_waiting_call(10s));  // one batch of 5 in the exporter
+  end_spans(tracer, 10);
+  REQUIRE(queued_in_lanes_becomes(0));  // the 10 moved on to the exporter's queue, now full
+  end_spans(tracer, 10);
+  std::this_thread::sleep_for(200ms);  // time for the collector to act, if it were to
+  auto counters = provider.counters();
+  CHECK(counters.spans_queued == 10);  // held back in the lane, not dropped at the exporter
+  CHECK(counters.exporters.at(0).dropped == 0);
+  end_spans(tracer, 1);  // the lane is full: this one is dropped
+  CHECK(provider.counters().spans_dropped_before_export == 1);
+  state->release();
+  REQUIRE(provider.shutdown(10s));
+  counters = provider.counters();
+  CHECK(counters.spans_ended == 26);
+  CHECK(counters.exporters.at(0).exported == 25);
+  CHECK(counters.exporters.at(0).dropped == 1);
+  check_every_exporter_accounts_for_every_span(counters);
+}
+
 TEST_CASE("a stalled exporter blocks neither span creation nor the other exporters") {
   auto stalled = std::make_shared<ControlledExporter::State>();
   stalled->held = true;
@@ -260,7 +296,6 @@ TEST_CASE("a failing exporter counts failed exports and dropped spans") {
   CHECK(counters.exporters.at(1).exported == 30 - partial_batches);
   CHECK(counters.exporters.at(1).dropped == partial_batches);
 }
-
 
 TEST_CASE("shutdown returns within its timeout when an exporter hangs") {
   auto hanging = std::make_shared<ControlledExporter::State>();
