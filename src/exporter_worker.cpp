@@ -53,10 +53,14 @@ ExporterWorker::~ExporterWorker() {
   stop(deadline_after(settings_.export_timeout));
 }
 
-void ExporterWorker::enqueue(std::shared_ptr<SpanBatch> batch) {
+void ExporterWorker::enqueue(std::shared_ptr<SpanBatch> batch,
+                             std::optional<Deadline> wait_for_room_until) {
   {
-    std::lock_guard guard(mutex_);
-    if (!stopping_ && queued_spans_ + batch->size() <= settings_.max_queue_size) {
+    std::unique_lock lock(mutex_);
+    const auto has_room = [&] { return queued_spans_ + batch->size() <= settings_.max_queue_size; };
+    if (wait_for_room_until)
+      changed_.wait_until(lock, *wait_for_room_until, [&] { return stopping_ || has_room(); });
+    if (!stopping_ && has_room()) {
       queued_spans_ += batch->size();
       queue_.push_back(std::move(batch));
       changed_.notify_one();
@@ -107,6 +111,7 @@ void ExporterWorker::run() {
     queue_.pop_front();
     if (auto* batch = std::get_if<std::shared_ptr<SpanBatch>>(&item)) {
       queued_spans_ -= (*batch)->size();
+      changed_.notify_all();  // a flush may be waiting for room
       wakeup_->notify_room();
     }
     const bool out_of_time = stopping_ && std::chrono::steady_clock::now() >= stop_deadline_;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -38,7 +39,8 @@ class SpanBatch {
 
 /// Counts down as each exporter finishes a flush; the caller waits on it.
 struct FlushWaiter {
-  explicit FlushWaiter(std::size_t exporters) : remaining(exporters) {}
+  FlushWaiter(std::size_t exporters, Deadline flush_deadline)
+      : remaining(exporters), deadline(flush_deadline) {}
 
   void arrive(bool succeeded);
   bool wait_until(Deadline deadline);
@@ -46,6 +48,7 @@ struct FlushWaiter {
   std::mutex mutex;
   std::condition_variable done;
   std::size_t remaining;
+  const Deadline deadline;  // when the caller stops waiting
   bool all_succeeded = true;
 };
 
@@ -58,8 +61,10 @@ class ExporterWorker {
   ExporterWorker& operator=(const ExporterWorker&) = delete;
   ~ExporterWorker();
 
-  /// Queues a batch, or drops and counts it when the queue already holds max_queue_size spans.
-  void enqueue(std::shared_ptr<SpanBatch> batch);
+  /// Queues a batch, or drops and counts it when the queue already holds max_queue_size spans
+  /// (after waiting for room until `wait_for_room_until`, when given).
+  void enqueue(std::shared_ptr<SpanBatch> batch,
+               std::optional<Deadline> wait_for_room_until = std::nullopt);
   /// How many more spans the queue takes now.
   std::size_t room() const;
   /// Queues a flush marker: the waiter is told once everything queued before it is exported.

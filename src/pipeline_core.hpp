@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -42,7 +43,7 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   void start();
   void run_collector();
   void collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flushes);
-  void dispatch(std::vector<SpanRecord*>& records);
+  void dispatch(std::vector<SpanRecord*>& records, std::optional<Deadline> wait_for_room_until);
   std::size_t room_in_exporters() const;
   bool flush_and_wait(Deadline deadline);
 
