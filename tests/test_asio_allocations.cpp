@@ -1,28 +1,14 @@
 // An unsampled traced awaitable allocates nothing beyond its coroutine frame (which Asio recycles).
-// Counts every operator new on the thread running the task; built without sanitizers only, since
-// they replace operator new themselves.
+// Counts every allocation on the thread running the task (support/allocation_counter).
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <new>
 
+#include "support/allocation_counter.hpp"
 #include "support/asio_support.hpp"
 #include "tachi_trace/traced.hpp"
 
-namespace {
-thread_local std::size_t allocations_on_this_thread = 0;
-}  // namespace
-
-void* operator new(std::size_t size) {
-  ++allocations_on_this_thread;
-  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
-  throw std::bad_alloc();
-}
-void operator delete(void* memory) noexcept {
-  std::free(memory);
-}
-void operator delete(void* memory, std::size_t) noexcept {
-  std::free(memory);
-}
+using tachi_trace::testing::allocations_on_this_thread;
 
 using namespace tachi_trace;
 namespace net = boost::asio;
@@ -55,14 +41,14 @@ TEST_CASE("unsampled traced awaitables allocate nothing beyond their recycled co
     auto scope = request.activate();
     for (int warm_up = 0; warm_up < 3; ++warm_up)
       co_await one_of_each(memory.tracer);
-    std::size_t before = allocations_on_this_thread;
+    std::size_t before = allocations_on_this_thread();
     for (int round = 0; round < 100; ++round)
       co_await one_of_each(memory.tracer);
-    during_traced = allocations_on_this_thread - before;
+    during_traced = allocations_on_this_thread() - before;
 
-    before = allocations_on_this_thread;
+    before = allocations_on_this_thread();
     auto control = std::make_unique<int>(1);  // the counter does see allocations
-    during_control = allocations_on_this_thread - before;
+    during_control = allocations_on_this_thread() - before;
   }());
   CHECK(during_traced == 0);
   CHECK(during_control == 1);

@@ -3,49 +3,14 @@
 #include <cstdlib>
 #include <new>
 
+#include "support/allocation_counter.hpp"
 #include "tachi_trace/exporters/memory.hpp"
 #include "tachi_trace/sampling.hpp"
 #include "tachi_trace/tracer.hpp"
 
 using namespace tachi_trace;
 
-// Counts heap allocations made by this thread, to show that unsampled spans allocate nothing.
-// Sanitizers own operator new, so under them the count comes from their allocation hook.
-namespace {
-thread_local std::size_t allocations = 0;
-}
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TACHI_TEST_UNDER_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TACHI_TEST_UNDER_SANITIZER 1
-#endif
-
-#ifdef TACHI_TEST_UNDER_SANITIZER
-#include <sanitizer/allocator_interface.h>
-namespace {
-void count_allocation(const volatile void*, std::size_t) {
-  ++allocations;
-}
-void ignore_free(const volatile void*) {}
-const int hooks_installed =
-    __sanitizer_install_malloc_and_free_hooks(count_allocation, ignore_free);
-}  // namespace
-#else
-void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
-  throw std::bad_alloc();
-}
-void operator delete(void* memory) noexcept {
-  std::free(memory);
-}
-void operator delete(void* memory, std::size_t) noexcept {
-  std::free(memory);
-}
-#endif
+using tachi_trace::testing::allocations_on_this_thread;
 
 namespace {
 
@@ -202,7 +167,7 @@ TEST_CASE("an unsampled span allocates nothing, records nothing, and still propa
   Tracer tracer = provider.tracer("test");
   { auto warm_up = tracer.start_span("warm up"); }  // the thread's first span registers its buffer
 
-  const std::size_t before = allocations;
+  const std::size_t before = allocations_on_this_thread();
   SpanContext context;
   {
     auto span = tracer.start_span("unsampled");
@@ -210,7 +175,7 @@ TEST_CASE("an unsampled span allocates nothing, records nothing, and still propa
     context = span.context();
     CHECK_FALSE(span.is_recording());
   }
-  CHECK(allocations == before);
+  CHECK(allocations_on_this_thread() == before);
   CHECK(context.is_valid());
   CHECK_FALSE(context.is_sampled());
 

@@ -1,4 +1,5 @@
 // The traced HTTP client: URL handling, the CLIENT span, the connection kept alive between calls.
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <charconv>
 #include <vector>
 
 #include "beast/http_semantics.hpp"
@@ -239,13 +239,16 @@ void set_peer_address(const SpanRef& span, const net::ip::address& address) {
     return;
   }
   const auto bytes = address.to_v4().to_bytes();
-  char text[16];
-  char* end = text;
+  std::array<char, 16> text{};  // "255.255.255.255" and room to spare
+  std::size_t length = 0;
   for (std::size_t index = 0; index < bytes.size(); ++index) {
-    if (index != 0) *end++ = '.';
-    end = std::to_chars(end, text + sizeof text, static_cast<unsigned>(bytes[index])).ptr;
+    if (index != 0) text[length++] = '.';
+    const unsigned value = bytes[index];
+    if (value >= 100) text[length++] = static_cast<char>('0' + value / 100);
+    if (value >= 10) text[length++] = static_cast<char>('0' + value / 10 % 10);
+    text[length++] = static_cast<char>('0' + value % 10);
   }
-  span.set_attribute("network.peer.address", std::string_view(text, end - text));
+  span.set_attribute("network.peer.address", std::string_view(text.data(), length));
 }
 
 void record_exchange(const SpanRef& span, const HttpClientRequest& request,
