@@ -12,13 +12,13 @@ SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRec
 }
 
 SpanBatch::~SpanBatch() {
-  // A record only this batch still references goes back for reuse; one that a context or handle
-  // still holds is released, and freed by its last holder.
+  // A record only this batch still references goes back for reuse (the thread that reuses it
+  // clears it: it is about to write those cache lines anyway); one that a context or handle still
+  // holds is released, and freed by its last holder.
   std::vector<SpanRecord*> reusable;
   reusable.reserve(records_.size());
   for (auto* record : records_) {
     if (record->references.load(std::memory_order_acquire) == 1) {
-      record->reset_for_reuse();
       reusable.push_back(record);
     } else {
       record->release();

@@ -30,6 +30,7 @@ SpanRecord* Lane::reuse_record() noexcept {
   if (reusable_.empty()) return nullptr;
   SpanRecord* record = reusable_.back();
   reusable_.pop_back();
+  record->reset_for_reuse();
   return record;
 }
 

@@ -1,6 +1,6 @@
 // Reuse of span records, so a steady stream of spans does not allocate. Private.
 //
-// Exporter threads hand finished records (cleared, with their vectors' capacity kept) back in
+// Exporter threads hand finished records back (uncleared: the lane that reuses one clears it) in
 // chunks; a producing thread takes all available chunks at once when its own cache runs dry. Pushes
 // are lock-free; a take swaps the whole list out, so there is no ABA problem.
 #pragma once
@@ -20,7 +20,7 @@ class RecordRecycler {
   RecordRecycler& operator=(const RecordRecycler&) = delete;
   ~RecordRecycler();
 
-  /// Takes ownership of cleared records; deletes those over capacity.
+  /// Takes ownership of records nobody else references; deletes those over capacity.
   void give_back(std::vector<SpanRecord*> records) noexcept;
   /// Moves every available record into `out`.
   void take_all(std::vector<SpanRecord*>& out) noexcept;
