@@ -134,7 +134,6 @@ class SpanRef {
       else
         set_attribute_value(key, AttributeValue(value));
     } else if constexpr (std::is_floating_point_v<Plain>) {
-
       set_scalar_attribute(key, static_cast<double>(value));
     } else if constexpr (std::is_convertible_v<Value&&, std::string_view> &&
                          !(std::is_same_v<Plain, std::string> &&
