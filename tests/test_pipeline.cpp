@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tachi_trace/exporters/memory.hpp"
@@ -89,6 +90,24 @@ void end_spans(const Tracer& tracer, int count) {
     tracer.start_span("span").end();
 }
 
+/// One exporter that holds every export call until released; a queue of 10 spans, batches of 5,
+/// and no timed export.
+struct HeldPipeline {
+  HeldPipeline() {
+    state->held = true;
+    std::vector<std::unique_ptr<SpanExporter>> exporters;
+    exporters.push_back(std::make_unique<ControlledExporter>("held", state));
+    provider.emplace(
+        settings_with({.schedule_delay = 3600s, .max_queue_size = 10, .max_export_batch_size = 5}),
+        std::move(exporters));
+    tracer = provider->tracer("test");
+  }
+
+  std::shared_ptr<ControlledExporter::State> state = std::make_shared<ControlledExporter::State>();
+  std::optional<TracerProvider> provider;
+  Tracer tracer;
+};
+
 void check_every_exporter_accounts_for_every_span(const PipelineCounters& counters) {
   for (const auto& exporter : counters.exporters) {
     INFO("exporter " << exporter.name);
@@ -137,14 +156,10 @@ TEST_CASE("a full batch wakes the export before the schedule delay") {
 }
 
 TEST_CASE("a full queue drops spans and counts them; nothing is lost unaccounted") {
-  auto state = std::make_shared<ControlledExporter::State>();
-  state->held = true;
-  std::vector<std::unique_ptr<SpanExporter>> exporters;
-  exporters.push_back(std::make_unique<ControlledExporter>("held", state));
-  TracerProvider provider(
-      settings_with({.schedule_delay = 3600s, .max_queue_size = 10, .max_export_batch_size = 5}),
-      std::move(exporters));
-  Tracer tracer = provider.tracer("test");
+  HeldPipeline held;
+  auto& state = held.state;
+  TracerProvider& provider = *held.provider;
+  const Tracer& tracer = held.tracer;
   end_spans(tracer, 5);
   REQUIRE(state->wait_for_waiting_call(10s));  // the exporter now holds one batch of 5
   end_spans(tracer, 100);
@@ -212,14 +227,10 @@ TEST_CASE("shutdown exports what was ended, then drops and counts later spans") 
 }
 
 TEST_CASE("spans wait in their lane while the exporter's queue is full: a burst fills both first") {
-  auto state = std::make_shared<ControlledExporter::State>();
-  state->held = true;
-  std::vector<std::unique_ptr<SpanExporter>> exporters;
-  exporters.push_back(std::make_unique<ControlledExporter>("held", state));
-  TracerProvider provider(
-      settings_with({.schedule_delay = 3600s, .max_queue_size = 10, .max_export_batch_size = 5}),
-      std::move(exporters));
-  Tracer tracer = provider.tracer("test");
+  HeldPipeline held;
+  auto& state = held.state;
+  TracerProvider& provider = *held.provider;
+  const Tracer& tracer = held.tracer;
   auto queued_in_lanes_becomes = [&](std::uint64_t expected) {
     for (int attempt = 0; attempt < 1000; ++attempt) {
       if (provider.counters().spans_queued == expected) return true;
