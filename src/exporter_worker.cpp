@@ -53,14 +53,13 @@ ExporterWorker::~ExporterWorker() {
   stop(deadline_after(settings_.export_timeout));
 }
 
-void ExporterWorker::enqueue(std::shared_ptr<SpanBatch> batch,
-                             std::optional<Deadline> wait_for_room_until) {
+void ExporterWorker::enqueue(std::shared_ptr<SpanBatch> batch, QueueLimit limit) {
+  const std::size_t capacity = limit == QueueLimit::flushing
+                                   ? 2 * static_cast<std::size_t>(settings_.max_queue_size)
+                                   : settings_.max_queue_size;
   {
-    std::unique_lock lock(mutex_);
-    const auto has_room = [&] { return queued_spans_ + batch->size() <= settings_.max_queue_size; };
-    if (wait_for_room_until)
-      changed_.wait_until(lock, *wait_for_room_until, [&] { return stopping_ || has_room(); });
-    if (!stopping_ && has_room()) {
+    std::lock_guard guard(mutex_);
+    if (!stopping_ && queued_spans_ + batch->size() <= capacity) {
       queued_spans_ += batch->size();
       queue_.push_back(std::move(batch));
       changed_.notify_one();
@@ -111,7 +110,6 @@ void ExporterWorker::run() {
     queue_.pop_front();
     if (auto* batch = std::get_if<std::shared_ptr<SpanBatch>>(&item)) {
       queued_spans_ -= (*batch)->size();
-      changed_.notify_all();  // a flush may be waiting for room
       wakeup_->notify_room();
     }
     const bool out_of_time = stopping_ && std::chrono::steady_clock::now() >= stop_deadline_;

@@ -7,7 +7,6 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -39,8 +38,7 @@ class SpanBatch {
 
 /// Counts down as each exporter finishes a flush; the caller waits on it.
 struct FlushWaiter {
-  FlushWaiter(std::size_t exporters, Deadline flush_deadline)
-      : remaining(exporters), deadline(flush_deadline) {}
+  explicit FlushWaiter(std::size_t exporters) : remaining(exporters) {}
 
   void arrive(bool succeeded);
   bool wait_until(Deadline deadline);
@@ -48,7 +46,6 @@ struct FlushWaiter {
   std::mutex mutex;
   std::condition_variable done;
   std::size_t remaining;
-  const Deadline deadline;  // when the caller stops waiting
   bool all_succeeded = true;
 };
 
@@ -61,10 +58,12 @@ class ExporterWorker {
   ExporterWorker& operator=(const ExporterWorker&) = delete;
   ~ExporterWorker();
 
-  /// Queues a batch, or drops and counts it when the queue already holds max_queue_size spans
-  /// (after waiting for room until `wait_for_room_until`, when given).
-  void enqueue(std::shared_ptr<SpanBatch> batch,
-               std::optional<Deadline> wait_for_room_until = std::nullopt);
+  /// How full the queue may get: max_queue_size spans, or twice that for a flush, which takes
+  /// what the lanes held back while the queue was full (never waiting, so a hung exporter holds
+  /// up no other, and never more, so repeated flushes cannot grow the queue without bound).
+  enum class QueueLimit : std::uint8_t { normal, flushing };
+  /// Queues a batch, or drops and counts it when it does not fit within `limit`.
+  void enqueue(std::shared_ptr<SpanBatch> batch, QueueLimit limit = QueueLimit::normal);
   /// How many more spans the queue takes now.
   std::size_t room() const;
   /// Queues a flush marker: the waiter is told once everything queued before it is exported.

@@ -165,28 +165,21 @@ void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flush
     std::lock_guard wake_guard(wakeup_->mutex);
     held_back_ = left_behind && room < whole_batch;
   }
-  // A flush waits for room in the exporters' queues, until its caller stops waiting, rather than
-  // dropping what the lanes held back.
-  std::optional<Deadline> wait_for_room_until;
-  for (const auto& waiter : flushes)
-    wait_for_room_until =
-        std::max(wait_for_room_until.value_or(waiter->deadline), waiter->deadline);
-  dispatch(records, wait_for_room_until);
+  dispatch(records, flushes.empty() ? ExporterWorker::QueueLimit::normal
+                                    : ExporterWorker::QueueLimit::flushing);
   for (auto& waiter : flushes)
-
     for (auto& worker : workers_)
       worker->enqueue_flush(waiter);
 }
 
-void PipelineCore::dispatch(std::vector<SpanRecord*>& records,
-                            std::optional<Deadline> wait_for_room_until) {
+void PipelineCore::dispatch(std::vector<SpanRecord*>& records, ExporterWorker::QueueLimit limit) {
   const std::size_t batch_size = std::max<std::uint32_t>(settings_.max_export_batch_size, 1);
   for (std::size_t first = 0; first < records.size(); first += batch_size) {
     const std::size_t last = std::min(records.size(), first + batch_size);
     auto batch = std::make_shared<SpanBatch>(
         std::vector<SpanRecord*>(records.begin() + first, records.begin() + last), recycler_);
     for (auto& worker : workers_)
-      worker->enqueue(batch, wait_for_room_until);
+      worker->enqueue(batch, limit);
   }
   records.clear();
 }
@@ -197,7 +190,7 @@ bool PipelineCore::force_flush(Deadline deadline) {
 }
 
 bool PipelineCore::flush_and_wait(Deadline deadline) {
-  auto waiter = std::make_shared<FlushWaiter>(workers_.size(), deadline);
+  auto waiter = std::make_shared<FlushWaiter>(workers_.size());
   {
     std::lock_guard guard(wakeup_->mutex);
     flush_requests_.push_back(waiter);

@@ -7,17 +7,14 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
+#include "exporter_worker.hpp"
 #include "lane.hpp"
 #include "tachi_trace/pipeline.hpp"
 
 namespace tachi_trace::detail {
-
-class ExporterWorker;
-struct FlushWaiter;
 
 class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
  public:
@@ -43,7 +40,7 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   void start();
   void run_collector();
   void collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flushes);
-  void dispatch(std::vector<SpanRecord*>& records, std::optional<Deadline> wait_for_room_until);
+  void dispatch(std::vector<SpanRecord*>& records, ExporterWorker::QueueLimit limit);
   std::size_t room_in_exporters() const;
   bool flush_and_wait(Deadline deadline);
 

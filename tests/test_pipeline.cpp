@@ -254,12 +254,33 @@ TEST_CASE("spans wait in their lane while the exporter's queue is full: a burst 
   end_spans(tracer, 1);  // the lane is full: this one is dropped
   CHECK(provider.counters().spans_dropped_before_export == 1);
   state->release();
-  REQUIRE(provider.shutdown(10s));  // its flush waits for room rather than dropping the lane
+  REQUIRE(provider.shutdown(10s));  // its flush takes what the lane held back
+
   counters = provider.counters();
   CHECK(counters.spans_ended == 26);
 
   CHECK(counters.exporters.at(0).exported == 25);
   CHECK(counters.exporters.at(0).dropped == 1);
+  check_every_exporter_accounts_for_every_span(counters);
+}
+
+TEST_CASE(
+    "flushes against a stalled exporter neither wait for it nor grow its queue without bound") {
+  HeldPipeline held;
+  auto& state = held.state;
+  TracerProvider& provider = *held.provider;
+  end_spans(held.tracer, 5);
+  REQUIRE(state->wait_for_waiting_call(10s));
+  for (int round = 0; round < 5; ++round) {
+    end_spans(held.tracer, 10);
+    CHECK_FALSE(provider.force_flush(50ms));  // the exporter is held: the flush cannot finish
+  }
+  state->release();
+  REQUIRE(provider.shutdown(10s));
+  auto counters = provider.counters();
+  CHECK(counters.spans_ended == 55);
+  // In flight 5, then at most twice the queue (10) while flushing, and the lane's 10 at shutdown.
+  CHECK(counters.exporters.at(0).exported <= 35);
   check_every_exporter_accounts_for_every_span(counters);
 }
 
