@@ -157,14 +157,12 @@ void store_attribute(SpanRecord* record, std::string_view key, const Assign& ass
         return;
       }
     }
-
     if (data.attributes.size() >= limits.attribute_count) {
       ++data.dropped_attributes_count;
       return;
     }
     Attribute& added = data.attributes.append();
     added.key.assign(key);
-
     assign(added.value.storage(), limits);
   });
 }

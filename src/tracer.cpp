@@ -72,7 +72,6 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   Span span(std::move(context), record);
   if (!options.attributes.empty()) span.set_attributes(options.attributes);
   if (!result.attributes.empty()) span.set_attributes(result.attributes);
-
   for (const auto& link : options.links)
     span.add_link(link.context, link.attributes);
   return span;
