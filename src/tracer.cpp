@@ -97,7 +97,6 @@ Span Tracer::start_span(std::string_view name) const noexcept {
 }
 
 TracerProvider::TracerProvider(ProviderSettings settings,
-
                                std::vector<std::unique_ptr<SpanExporter>> exporters) {
   detail::prepare_clock();
   auto state = std::make_shared<detail::ProviderState>();

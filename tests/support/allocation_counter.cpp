@@ -17,8 +17,13 @@ thread_local std::size_t allocations = 0;
 #endif
 
 #ifdef TACHI_TEST_UNDER_SANITIZER
-#include <sanitizer/allocator_interface.h>
+// Declared here rather than through <sanitizer/allocator_interface.h>, which GCC does not ship;
+// the runtime of both compilers' sanitizers has the function.
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
+                                                                             std::size_t),
+                                                         void (*free_hook)(const volatile void*));
 namespace {
+
 void count_allocation(const volatile void*, std::size_t) {
   ++allocations;
 }
