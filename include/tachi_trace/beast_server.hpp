@@ -477,6 +477,18 @@ boost::asio::awaitable<boost::system::error_code> write_response(
   co_return error;
 }
 
+// String bodies, the common case, are read and written by code compiled once in the library:
+// Beast's read and write operations are among the slowest templates to compile.
+extern template boost::asio::awaitable<boost::system::error_code>
+read_request<boost::beast::http::string_body>(
+    boost::beast::tcp_stream&, boost::beast::flat_buffer&,
+    boost::beast::http::request_parser<boost::beast::http::string_body>&,
+    const HttpSessionOptions&);
+extern template boost::asio::awaitable<boost::system::error_code>
+write_response<boost::beast::http::string_body>(
+    boost::beast::tcp_stream&, boost::beast::http::response<boost::beast::http::string_body>&, bool,
+    std::chrono::milliseconds);
+
 /// One request through a traced handler: the span ends after the response is written.
 template <typename Handler, typename Request>
 boost::asio::awaitable<bool> serve_traced(boost::beast::tcp_stream& stream, Request request,

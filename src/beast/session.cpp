@@ -149,6 +149,12 @@ std::string internal_error_text(const std::exception_ptr& error, bool expose_mes
   return text;
 }
 
+template boost::asio::awaitable<boost::system::error_code> read_request<http::string_body>(
+    boost::beast::tcp_stream&, boost::beast::flat_buffer&, http::request_parser<http::string_body>&,
+    const HttpSessionOptions&);
+template boost::asio::awaitable<boost::system::error_code> write_response<http::string_body>(
+    boost::beast::tcp_stream&, http::response<http::string_body>&, bool, std::chrono::milliseconds);
+
 }  // namespace detail
 
 }  // namespace tachi_trace
