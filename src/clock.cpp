@@ -74,8 +74,9 @@ class TickConverter {
     std::uint64_t anchor_ticks;
     std::int64_t anchor_system;
     double rate;
-    load(anchor_ticks, anchor_system, rate);
-    if (ticks > anchor_ticks + refresh_after_ticks(rate)) refresh();
+    std::uint64_t refresh_at;
+    load(anchor_ticks, anchor_system, rate, refresh_at);
+    if (ticks > refresh_at) refresh();
     const double offset =
         (static_cast<double>(static_cast<std::int64_t>(ticks - anchor_ticks))) * rate;
     return SystemTime(nanoseconds(anchor_system + static_cast<std::int64_t>(offset)));
@@ -88,10 +89,6 @@ class TickConverter {
   }
 
  private:
-  static std::uint64_t refresh_after_ticks(double rate) {
-    return static_cast<std::uint64_t>(1e9 / rate);  // one second
-  }
-
   std::pair<std::uint64_t, std::int64_t> paired_reading() const {
     const std::uint64_t before = read();
     const std::int64_t system = system_nanoseconds();
@@ -124,15 +121,19 @@ class TickConverter {
     anchor_ticks_.store(ticks, std::memory_order_relaxed);
     anchor_system_.store(system, std::memory_order_relaxed);
     rate_.store(rate, std::memory_order_relaxed);
+    // A second from now: the division is done here, once, rather than for every span.
+    refresh_at_.store(ticks + static_cast<std::uint64_t>(1e9 / rate), std::memory_order_relaxed);
     sequence_.fetch_add(1, std::memory_order_release);  // even: done
   }
 
-  void load(std::uint64_t& ticks, std::int64_t& system, double& rate) const noexcept {
+  void load(std::uint64_t& ticks, std::int64_t& system, double& rate,
+            std::uint64_t& refresh_at) const noexcept {
     while (true) {
       const std::uint64_t before = sequence_.load(std::memory_order_acquire);
       ticks = anchor_ticks_.load(std::memory_order_relaxed);
       system = anchor_system_.load(std::memory_order_relaxed);
       rate = rate_.load(std::memory_order_relaxed);
+      refresh_at = refresh_at_.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);
       if ((before & 1) == 0 && sequence_.load(std::memory_order_relaxed) == before) return;
     }
@@ -143,6 +144,7 @@ class TickConverter {
   std::atomic<std::uint64_t> anchor_ticks_{0};
   std::atomic<std::int64_t> anchor_system_{0};
   std::atomic<double> rate_{1.0};
+  std::atomic<std::uint64_t> refresh_at_{0};  // ticks after which the anchor is refreshed
   std::mutex refresh_mutex_;
   std::uint64_t baseline_ticks_ = 0;  // guarded by refresh_mutex_
   std::int64_t baseline_system_ = 0;

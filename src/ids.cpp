@@ -56,19 +56,24 @@ thread_local std::uint64_t generator_state = 0;
 // The full 64x64->128 product (GCC and Clang's extension; -Wpedantic is told it is meant).
 __extension__ using WideProduct = unsigned __int128;
 
-std::uint64_t next_random() noexcept {
-  if (generator_state == 0) seed_generator();
-  generator_state += 0xa0761d6478bd642fULL;
-  const WideProduct product =
-      static_cast<WideProduct>(generator_state) * (generator_state ^ 0xe7037ed1a0b428dbULL);
+/// One wyrand step on a state held in a register; the caller stores the state back once.
+std::uint64_t next_random(std::uint64_t& state) noexcept {
+  state += 0xa0761d6478bd642fULL;
+  const WideProduct product = static_cast<WideProduct>(state) * (state ^ 0xe7037ed1a0b428dbULL);
   return static_cast<std::uint64_t>(product >> 64) ^ static_cast<std::uint64_t>(product);
 }
 
-std::uint64_t next_nonzero_random() noexcept {
-  std::uint64_t value = next_random();
+std::uint64_t next_nonzero_random(std::uint64_t& state) noexcept {
+  std::uint64_t value = next_random(state);
   while (value == 0)
-    value = next_random();
+    value = next_random(state);
   return value;
+}
+
+std::uint64_t loaded_state() noexcept {
+  if (generator_state == 0) [[unlikely]]
+    seed_generator();
+  return generator_state;
 }
 
 void store_random_word(std::uint64_t value, std::uint8_t* out) noexcept {
@@ -79,15 +84,19 @@ void store_random_word(std::uint64_t value, std::uint8_t* out) noexcept {
 }  // namespace
 
 TraceId generate_trace_id() noexcept {
+  std::uint64_t state = loaded_state();
   TraceId::Bytes bytes;
-  store_random_word(next_nonzero_random(), bytes.data());
-  store_random_word(next_nonzero_random(), bytes.data() + 8);
+  store_random_word(next_nonzero_random(state), bytes.data());
+  store_random_word(next_nonzero_random(state), bytes.data() + 8);
+  generator_state = state;
   return TraceId(bytes);
 }
 
 SpanId generate_span_id() noexcept {
+  std::uint64_t state = loaded_state();
   SpanId::Bytes bytes;
-  store_random_word(next_nonzero_random(), bytes.data());
+  store_random_word(next_nonzero_random(state), bytes.data());
+  generator_state = state;
   return SpanId(bytes);
 }
 

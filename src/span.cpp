@@ -68,6 +68,7 @@ void detail::SpanRecord::reset_for_reuse() noexcept {
   // Vectors that grew large for one unusual span are not kept at that size for every later one.
   constexpr std::size_t kept_capacity = 32;
   auto clear = [](auto& values) {
+    if (values.empty()) return;  // the common case: spans without events or links
     if (values.capacity() > kept_capacity)
       std::decay_t<decltype(values)>().swap(values);
     else
@@ -79,9 +80,8 @@ void detail::SpanRecord::reset_for_reuse() noexcept {
     data.attributes.clear();  // keeps the elements: the next span reuses their buffers
   clear(data.events);
   clear(data.links);
-  data.name.clear();
-  data.context = SpanContext{};
-  data.status = Status{};
+  data.status.code = StatusCode::unset;
+  data.status.description.clear();
   data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
   ended.store(false, std::memory_order_relaxed);
   references.store(1, std::memory_order_relaxed);

@@ -31,6 +31,7 @@ struct SpanRecord {
 
   /// Clears the record for reuse by a new span of the same pipeline, keeping vector capacity
   /// (within reason) so the next span need not allocate. Only for a record nobody references.
+  /// Context, parent, name, kind, scope and times are left for Tracer::start_span to overwrite.
   void reset_for_reuse() noexcept;
 
   void retain() noexcept { references.fetch_add(1, std::memory_order_relaxed); }

@@ -91,9 +91,13 @@ bool Tracer::skips_spans_here() const noexcept {
   return true;
 }
 
+namespace {
+// Constant-initialised: no initialisation guard to check on every span.
+constinit const SpanStartOptions default_start_options{};
+}  // namespace
+
 Span Tracer::start_span(std::string_view name) const noexcept {
-  static const SpanStartOptions defaults;
-  return start_span(name, defaults);
+  return start_span(name, default_start_options);
 }
 
 TracerProvider::TracerProvider(ProviderSettings settings,

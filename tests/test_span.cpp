@@ -300,7 +300,7 @@ TEST_CASE("a span may be changed from several threads at once") {
   CHECK(fixture.only(spans).data.dropped_events_count == 800 - 128);
 }
 
-TEST_CASE("recycled span records carry only their own span's attributes") {
+TEST_CASE("recycled span records carry only their own span's data") {
   Fixture fixture;
   // Shapes that differ in count, order and type, so a reused record meets stale elements of every
   // kind at every position.
@@ -309,11 +309,14 @@ TEST_CASE("recycled span records carry only their own span's attributes") {
     if (shape == 2) {
       span.set_attribute("db.collection.name", 12);
       span.set_attribute("http.request.method", 2.5);
+      span.set_status(StatusCode::error, "the query failed");
+      span.add_event("retried");
     }
     if (shape == 3) {
       span.set_attribute("flag", true);
       span.set_attribute("db.collection.name", "specs-with-a-long-collection-name");
       span.set_attribute("list", std::vector<std::int64_t>{1, 2});
+      span.add_link(span.context());
     }
   };
   for (int round = 0; round < 4; ++round) {
@@ -328,6 +331,12 @@ TEST_CASE("recycled span records carry only their own span's attributes") {
   for (const auto& stored : spans) {
     const SpanData& data = stored.data;
     const int shape = data.name[1] - '0';
+    REQUIRE(data.kind == SpanKind::internal);
+    REQUIRE_FALSE(data.has_parent());
+    REQUIRE(data.status == (shape == 2 ? Status{StatusCode::error, "the query failed"} : Status{}));
+    REQUIRE(data.events.size() == (shape == 2 ? 1u : 0u));
+    REQUIRE(data.links.size() == (shape == 3 ? 1u : 0u));
+    REQUIRE(data.dropped_attributes_count == 0);
     if (shape == 0) REQUIRE(data.attributes.empty());
     if (shape == 1) REQUIRE(data.attributes == Attributes{{"http.request.method", "GET"}});
     if (shape == 2)
