@@ -14,6 +14,7 @@ class ConstantSampler final : public Sampler {
     return {sample_ ? SamplingDecision::record_and_sample : SamplingDecision::drop, {}, {}};
   }
   bool drops_children_of_unsampled(bool) const noexcept override { return !sample_; }
+  bool reads_attributes() const noexcept override { return false; }
   std::string description() const override {
     return sample_ ? "AlwaysOnSampler" : "AlwaysOffSampler";
   }
@@ -38,6 +39,7 @@ class TraceIdRatioSampler final : public Sampler {
     const bool keep = ratio_ > 0.0 && randomness(parameters.trace_id) >= threshold_;
     return {keep ? SamplingDecision::record_and_sample : SamplingDecision::drop, {}, {}};
   }
+  bool reads_attributes() const noexcept override { return false; }
 
   std::string description() const override {
     char text[64];
@@ -68,6 +70,11 @@ class ParentBasedSampler final : public Sampler {
     fill(delegates_.remote_parent_not_sampled, false);
     fill(delegates_.local_parent_sampled, true);
     fill(delegates_.local_parent_not_sampled, false);
+    reads_attributes_ = root_->reads_attributes() ||
+                        delegates_.remote_parent_sampled->reads_attributes() ||
+                        delegates_.remote_parent_not_sampled->reads_attributes() ||
+                        delegates_.local_parent_sampled->reads_attributes() ||
+                        delegates_.local_parent_not_sampled->reads_attributes();
   }
 
   SamplingResult should_sample(const SamplingParameters& parameters) const noexcept override {
@@ -85,6 +92,7 @@ class ParentBasedSampler final : public Sampler {
                                                : *delegates_.local_parent_not_sampled;
     return delegate.drops_children_of_unsampled(parent_is_remote);
   }
+  bool reads_attributes() const noexcept override { return reads_attributes_; }
 
   std::string description() const override {
     return "ParentBased{root:" + root_->description() +
@@ -97,6 +105,7 @@ class ParentBasedSampler final : public Sampler {
  private:
   std::shared_ptr<const Sampler> root_;
   ParentBasedDelegates delegates_;
+  bool reads_attributes_ = true;
 };
 
 }  // namespace

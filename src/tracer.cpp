@@ -91,6 +91,11 @@ bool Tracer::skips_spans_here() const noexcept {
   return true;
 }
 
+bool Tracer::sampler_reads_attributes() const noexcept {
+  return provider_ && !provider_->settings.disabled &&
+         provider_->settings.sampler->reads_attributes();
+}
+
 namespace {
 // Constant-initialised: no initialisation guard to check on every span.
 constinit const SpanStartOptions default_start_options{};

@@ -485,6 +485,52 @@ TEST_CASE("sensitive query values are redacted in url.query, keys kept") {
         "file=a.txt&sig=REDACTED&X-Goog-Signature=REDACTED&flag");
 }
 
+namespace {
+
+/// Drops requests for /healthz by the url.path it is given at span creation; keeps the rest.
+class HealthCheckDropper final : public Sampler {
+ public:
+  SamplingResult should_sample(const SamplingParameters& parameters) const noexcept override {
+    for (const auto& attribute : parameters.attributes) {
+      if (attribute.key == "url.path" && attribute.value == AttributeValue("/healthz"))
+        return {SamplingDecision::drop, {}, {}};
+    }
+    return {SamplingDecision::record_and_sample,
+            {{"sampler.saw", static_cast<std::int64_t>(parameters.attributes.size())}},
+            {}};
+  }
+  std::string description() const override { return "HealthCheckDropper"; }
+};
+
+}  // namespace
+
+TEST_CASE("a sampler that reads attributes gets the request's at span creation") {
+  MemoryProvider memory(roomy_settings(std::make_shared<HealthCheckDropper>()));
+  REQUIRE(memory.tracer.sampler_reads_attributes());
+  BackgroundIo background;
+  auto server =
+      listen_on_loopback(background.io, traced_http_handler(spec_handler(), tracing_into(memory)));
+  auto request = get_request("/api/specs/7?verbose=1", "shop.example:8443");
+  request.set(http::field::user_agent, "tachi-test/1.0");
+  send_request(server.local_endpoint(), get_request("/healthz"));
+  send_request(server.local_endpoint(), request);
+
+  // Only the second request was kept; its span has the same attributes as under a sampler that
+  // does not read them, plus the sampler's own.
+  const SpanData span = server_span_after(memory);
+  CHECK(string_attribute(span, "url.path") == "/api/specs/7");
+  // method, path, scheme, query, server address and port, client address, user agent
+  CHECK(int_attribute(span, "sampler.saw") == 8);
+  CHECK(string_attribute(span, "http.request.method") == "GET");
+  CHECK(string_attribute(span, "url.query") == "verbose=1");
+  CHECK(string_attribute(span, "url.scheme") == "http");
+  CHECK(string_attribute(span, "server.address") == "shop.example");
+  CHECK(int_attribute(span, "server.port") == 8443);
+  CHECK(string_attribute(span, "client.address") == "127.0.0.1");
+  CHECK(string_attribute(span, "user_agent.original") == "tachi-test/1.0");
+  CHECK(memory.provider.counters().spans_sampled_out == 1);
+}
+
 TEST_CASE("the middleware used on its own runs the handler inside its span, in or out of a task") {
   MemoryProvider memory(roomy_settings());
   auto traced = traced_http_handler(

@@ -125,6 +125,25 @@ TEST_CASE("parentbased uses each of its four delegates") {
         "localParentNotSampled:AlwaysOnSampler}");
 }
 
+TEST_CASE("the built-in samplers say they do not read attributes; others are assumed to") {
+  CHECK_FALSE(make_always_on_sampler()->reads_attributes());
+  CHECK_FALSE(make_always_off_sampler()->reads_attributes());
+  CHECK_FALSE((*make_trace_id_ratio_sampler(0.5))->reads_attributes());
+  CHECK_FALSE(make_parent_based_sampler(make_always_on_sampler())->reads_attributes());
+  struct Custom final : Sampler {
+    SamplingResult should_sample(const SamplingParameters&) const noexcept override { return {}; }
+    std::string description() const override { return "Custom"; }
+  };
+  CHECK(Custom().reads_attributes());
+  // parentbased reads them when its root or any delegate does.
+  CHECK(make_parent_based_sampler(std::make_shared<Custom>())->reads_attributes());
+  CHECK(make_parent_based_sampler(make_always_on_sampler(),
+                                  {.local_parent_not_sampled = std::make_shared<Custom>()})
+            ->reads_attributes());
+  // A tracer without a provider records nothing, so nothing is read.
+  CHECK_FALSE(Tracer().sampler_reads_attributes());
+}
+
 TEST_CASE("only samplers that drop every child of an unsampled parent say so") {
   CHECK(make_always_off_sampler()->drops_children_of_unsampled(false));
   CHECK(make_always_off_sampler()->drops_children_of_unsampled(true));

@@ -49,6 +49,11 @@ class Sampler {
     return false;
   }
 
+  /// False only when should_sample never looks at `parameters.attributes`, so instrumentation may
+  /// leave them out of span creation and set them on the span afterwards, which costs less
+  /// (Tracer::sampler_reads_attributes). true is always a safe answer.
+  virtual bool reads_attributes() const noexcept { return true; }
+
   /// As the specification names it, e.g. "TraceIdRatioBased{0.25}".
   virtual std::string description() const = 0;
 };

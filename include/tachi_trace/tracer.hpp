@@ -64,6 +64,10 @@ class Tracer {
   /// without the span: the current context passes through, as it would through the
   /// non-recording span but for its span id. Counts the span as started and sampled out.
   bool skips_spans_here() const noexcept;
+  /// Whether the sampler looks at the attributes given at span creation (Sampler::
+  /// reads_attributes). When it does not, instrumentation may set them on the started span
+  /// instead, which spares building the list. false for a tracer without a recording provider.
+  bool sampler_reads_attributes() const noexcept;
 
   const InstrumentationScope* scope() const noexcept { return scope_; }
 

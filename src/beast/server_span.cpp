@@ -129,26 +129,35 @@ RequestFacts describe_request(const http::request_header<>& request,
   return facts;
 }
 
-/// The attributes the conventions ask to give the sampler, at span creation.
+/// Calls `add(key, value)` (a string_view or an int64_t) for each attribute the conventions ask
+/// to give the sampler, at span creation.
+template <typename Add>
+void for_each_sampling_attribute(const RequestFacts& facts, Add&& add) {
+  add("http.request.method", facts.method);
+  add("url.path", facts.path);
+  add("url.scheme", facts.scheme);
+  if (facts.query) {
+    if (http_semantics::has_sensitive_query_value(*facts.query))
+      add("url.query", std::string_view(http_semantics::redact_query(*facts.query)));
+    else
+      add("url.query", *facts.query);
+  }
+  if (facts.server) {
+    add("server.address", facts.server->host);
+    const auto port = facts.server->port.value_or(http_semantics::default_port(facts.scheme));
+    add("server.port", static_cast<std::int64_t>(port));
+  }
+  if (!facts.client_address.empty()) add("client.address", facts.client_address);
+  if (facts.user_agent) add("user_agent.original", *facts.user_agent);
+}
+
+/// The sampling attributes as a list, for a sampler that reads them.
 Attributes sampling_attributes(const RequestFacts& facts) {
   Attributes attributes;
   attributes.reserve(8);
-  attributes.push_back({"http.request.method", facts.method});
-  attributes.push_back({"url.path", facts.path});
-  attributes.push_back({"url.scheme", facts.scheme});
-  if (facts.query) {
-    attributes.push_back(
-        {"url.query", http_semantics::has_sensitive_query_value(*facts.query)
-                          ? AttributeValue(http_semantics::redact_query(*facts.query))
-                          : AttributeValue(*facts.query)});
-  }
-  if (facts.server) {
-    attributes.push_back({"server.address", facts.server->host});
-    const auto port = facts.server->port.value_or(http_semantics::default_port(facts.scheme));
-    attributes.push_back({"server.port", static_cast<std::int64_t>(port)});
-  }
-  if (!facts.client_address.empty()) attributes.push_back({"client.address", facts.client_address});
-  if (facts.user_agent) attributes.push_back({"user_agent.original", *facts.user_agent});
+  for_each_sampling_attribute(facts, [&attributes](std::string_view key, auto value) {
+    attributes.push_back(Attribute{std::string(key), AttributeValue(value)});
+  });
   return attributes;
 }
 
@@ -210,8 +219,10 @@ HttpServerSpan start_http_server_span(const http::request_header<>& request,
   SpanStartOptions start;
   start.kind = SpanKind::server;
   start.parent = propagator.extract(BeastHeaderReader(request));
-  start.attributes = sampling_attributes(facts);
   const Tracer& tracer = options.tracer ? *options.tracer : global_tracer();
+  // A sampler that does not read them gets no list: the attributes go straight into the span.
+  const bool sampler_reads_attributes = tracer.sampler_reads_attributes();
+  if (sampler_reads_attributes) start.attributes = sampling_attributes(facts);
 
   HttpServerSpan result;
   result.method_label_ = http_semantics::method_label(facts.method_original);
@@ -219,8 +230,14 @@ HttpServerSpan start_http_server_span(const http::request_header<>& request,
   result.context_ = start.parent->with_span(result.span_);
   result.client_errors_are_errors_ = options.client_errors_are_errors;
   result.server_timing_ = options.server_timing;
-  if (result.span_.is_recording())
+  if (result.span_.is_recording()) {
+    if (!sampler_reads_attributes) {
+      for_each_sampling_attribute(facts, [&result](std::string_view key, auto value) {
+        result.span_.set_attribute(key, value);
+      });
+    }
     set_recorded_attributes(result.span_, facts, request.version(), connection, body_size);
+  }
   return result;
 }
 
