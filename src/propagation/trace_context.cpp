@@ -139,13 +139,15 @@ Expected<SpanContext> parse_traceparent(std::string_view value) {
   Problem problem = check_version_and_length(trimmed);
   if (problem == Problem::none) problem = read_fields(trimmed, context);
   if (problem == Problem::none) return context;
-  std::string received = problem == Problem::too_long
-                             ? std::to_string(trimmed.size()) + " characters"
-                             : "\"" + std::string(trimmed) + "\"";
-  return Error{Error::Code::invalid_argument,
-               "traceparent must be \"<version>-<trace-id>-<parent-id>-<flags>\" in lowercase hex, "
-               "but got " +
-                   received + ": " + std::string(describe(problem))};
+  // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) about "literal" + std::string&&.
+  std::string message =
+      "traceparent must be \"<version>-<trace-id>-<parent-id>-<flags>\" in lowercase hex, but got ";
+  if (problem == Problem::too_long)
+    message.append(std::to_string(trimmed.size())).append(" characters");
+  else
+    message.append("\"").append(trimmed).append("\"");
+  message.append(": ").append(describe(problem));
+  return Error{Error::Code::invalid_argument, std::move(message)};
 }
 
 std::string format_traceparent(const SpanContext& context) {
