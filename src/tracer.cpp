@@ -97,12 +97,26 @@ bool Tracer::sampler_reads_attributes() const noexcept {
 }
 
 namespace {
-// Constant-initialised: no initialisation guard to check on every span.
-constinit const SpanStartOptions default_start_options{};
+// Constant-initialised: no initialisation guard to check on every span, and nothing built or
+// destroyed for spans that need only a kind.
+// Every member named: -Wextra warns of designated initialisers that leave some out.
+constinit const SpanStartOptions start_options_of_kind[] = {
+    {.kind = SpanKind::internal, .parent = {}, .attributes = {}, .links = {}, .start_time = {}},
+    {.kind = SpanKind::server, .parent = {}, .attributes = {}, .links = {}, .start_time = {}},
+    {.kind = SpanKind::client, .parent = {}, .attributes = {}, .links = {}, .start_time = {}},
+    {.kind = SpanKind::producer, .parent = {}, .attributes = {}, .links = {}, .start_time = {}},
+    {.kind = SpanKind::consumer, .parent = {}, .attributes = {}, .links = {}, .start_time = {}},
+};
 }  // namespace
 
 Span Tracer::start_span(std::string_view name) const noexcept {
-  return start_span(name, default_start_options);
+  return start_span(name, SpanKind::internal);
+}
+
+Span Tracer::start_span(std::string_view name, SpanKind kind) const noexcept {
+  const auto index = static_cast<std::size_t>(kind);
+  if (index >= std::size(start_options_of_kind)) return start_span(name, SpanStartOptions{});
+  return start_span(name, start_options_of_kind[index]);
 }
 
 TracerProvider::TracerProvider(ProviderSettings settings,

@@ -73,6 +73,25 @@ TEST_CASE("a child span shares the trace id and names its parent") {
   CHECK_FALSE(root_again.data()->has_parent());
 }
 
+TEST_CASE("a span started with only a kind has that kind and the current span as parent") {
+  Fixture fixture;
+  auto parent = fixture.tracer.start_span("parent");
+  auto scope = parent.activate();
+  for (SpanKind kind : {SpanKind::internal, SpanKind::server, SpanKind::client, SpanKind::producer,
+                        SpanKind::consumer}) {
+    auto span = fixture.tracer.start_span(to_string(kind), kind);
+    REQUIRE(span.data()->kind == kind);
+    CHECK(span.data()->name == to_string(kind));
+    CHECK(span.data()->parent_span_id == parent.context().span_id);
+    CHECK(span.context().trace_id == parent.context().trace_id);
+    CHECK(span.data()->attributes.empty());
+    CHECK(span.data()->links.empty());
+  }
+  // A value outside the enumeration still starts a span (with the default options).
+  auto odd = fixture.tracer.start_span("odd", static_cast<SpanKind>(9));
+  CHECK(odd.data()->parent_span_id == parent.context().span_id);
+}
+
 TEST_CASE("a remote parent is recorded as remote") {
   Fixture fixture;
   SpanContext remote{*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),

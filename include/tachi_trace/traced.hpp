@@ -228,6 +228,15 @@ void mark_result(const SpanRef& span, const Value& result) {
   }
 }
 
+struct KindRecipe {
+  FrameString<64> name;
+  SpanKind kind;
+  TracerChoice tracer;
+
+  Span start() noexcept { return tracer.get().start_span(name.view(), kind); }
+  void finish(const SpanRef&) noexcept {}
+};
+
 struct GenericRecipe {
   FrameString<64> name;
   SpanKind kind;
@@ -235,6 +244,7 @@ struct GenericRecipe {
   TracerChoice tracer;
 
   Span start() {
+    if (attributes.empty()) return tracer.get().start_span(name.view(), kind);
     SpanStartOptions options;
     options.kind = kind;
     options.attributes = std::move(attributes);
@@ -318,12 +328,23 @@ boost::asio::awaitable<Value, Executor> run_traced(
 template <typename Value, typename Executor>
 boost::asio::awaitable<Value, Executor> traced(std::string_view name, SpanKind kind,
                                                boost::asio::awaitable<Value, Executor> operation,
-                                               Attributes attributes = {},
+                                               Attributes attributes,
                                                const Tracer& tracer = global_tracer()) {
   if (tracer.skips_spans_here()) return operation;
   return detail::run_traced(
       detail::GenericRecipe{detail::FrameString<64>(name), kind, std::move(attributes),
                             detail::TracerChoice(&tracer)},
+      std::move(operation));
+}
+
+/// The same without attributes: nothing to carry into the frame, nothing to give the sampler.
+template <typename Value, typename Executor>
+boost::asio::awaitable<Value, Executor> traced(std::string_view name, SpanKind kind,
+                                               boost::asio::awaitable<Value, Executor> operation) {
+  const Tracer& tracer = global_tracer();
+  if (tracer.skips_spans_here()) return operation;
+  return detail::run_traced(
+      detail::KindRecipe{detail::FrameString<64>(name), kind, detail::TracerChoice(&tracer)},
       std::move(operation));
 }
 
@@ -364,7 +385,6 @@ boost::asio::awaitable<Value, Executor> traced_execution(
     boost::asio::awaitable<Value, Executor> execution, const Tracer& tracer = global_tracer()) {
   if (tracer.skips_spans_here()) return execution;
   return detail::run_traced(
-
       detail::ExecutionRecipe{std::move(spec_id), detail::FrameString<40>(backend),
                               detail::FrameString<56>(model), detail::TracerChoice(&tracer)},
       std::move(execution));

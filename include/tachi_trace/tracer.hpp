@@ -56,6 +56,8 @@ class Tracer {
   Span start_span(std::string_view name, const SpanStartOptions& options) const noexcept;
   /// A span with the default options: kind internal, the current span as parent.
   Span start_span(std::string_view name) const noexcept;
+  /// A span of `kind` with the current span as parent, no attributes and no links.
+  Span start_span(std::string_view name, SpanKind kind) const noexcept;
 
   /// For instrumentation that would start a span and make it current around some work: true
   /// when such a span, started now under the current context, could not record whatever its name,

@@ -40,12 +40,6 @@ class JoinedName {
   std::size_t size_ = 0;
 };
 
-SpanStartOptions client_span() {
-  SpanStartOptions options;
-  options.kind = SpanKind::client;
-  return options;
-}
-
 bool is_cancellation(const boost::system::error_code& error) noexcept {
   return error == boost::asio::error::operation_aborted;
 }
@@ -59,7 +53,7 @@ namespace detail {
 Span start_query_span(const Tracer& tracer, std::string_view system, std::string_view operation,
                       std::string_view table) noexcept {
   JoinedName name{"db.", operation};
-  Span span = tracer.start_span(name.view(), client_span());
+  Span span = tracer.start_span(name.view(), SpanKind::client);
   if (!span.is_recording()) return span;
   span.set_attribute("db.system", system)
       .set_attribute("db.operation", operation)
@@ -73,7 +67,7 @@ Span start_query_span(const Tracer& tracer, std::string_view system, std::string
 Span start_backend_span(const Tracer& tracer, std::string_view backend,
                         std::string_view operation) noexcept {
   JoinedName name{"backend.", backend, ".", operation};
-  Span span = tracer.start_span(name.view(), client_span());
+  Span span = tracer.start_span(name.view(), SpanKind::client);
   if (!span.is_recording()) return span;
   span.set_attribute("backend.name", backend).set_attribute("backend.operation", operation);
   return span;
@@ -81,7 +75,7 @@ Span start_backend_span(const Tracer& tracer, std::string_view backend,
 
 Span start_execution_span(const Tracer& tracer, const SpecIdentifier& spec_id,
                           std::string_view backend, std::string_view model) noexcept {
-  Span span = tracer.start_span("llm.execution", client_span());
+  Span span = tracer.start_span("llm.execution", SpanKind::client);
   if (!span.is_recording()) return span;
   span.set_attribute("spec.id", spec_id.attribute())
       .set_attribute("llm.backend", backend)
