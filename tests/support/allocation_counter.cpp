@@ -23,7 +23,6 @@ extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(con
                                                                              std::size_t),
                                                          void (*free_hook)(const volatile void*));
 namespace {
-
 void count_allocation(const volatile void*, std::size_t) {
   ++allocations;
 }
