@@ -12,19 +12,10 @@ SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRec
 }
 
 SpanBatch::~SpanBatch() {
-  // A record only this batch still references goes back for reuse (the thread that reuses it
-  // clears it: it is about to write those cache lines anyway); one that a context or handle still
-  // holds is released, and freed by its last holder.
-  std::vector<SpanRecord*> reusable;
-  reusable.reserve(records_.size());
-  for (auto* record : records_) {
-    if (record->references.load(std::memory_order_acquire) == 1) {
-      reusable.push_back(record);
-    } else {
-      record->release();
-    }
-  }
-  recycler_->give_back(std::move(reusable));
+  // Every record goes back as it is, without this thread touching it: the producing thread that
+  // reuses a record checks that nobody else still holds it (and clears it), and it is about to
+  // write those cache lines anyway.
+  recycler_->give_back(std::move(records_));
 }
 
 void FlushWaiter::arrive(bool succeeded) {

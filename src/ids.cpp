@@ -92,6 +92,17 @@ TraceId generate_trace_id() noexcept {
   return TraceId(bytes);
 }
 
+RootSpanIds generate_root_span_ids() noexcept {
+  std::uint64_t state = loaded_state();
+  TraceId::Bytes trace_bytes;
+  SpanId::Bytes span_bytes;
+  store_random_word(next_nonzero_random(state), trace_bytes.data());
+  store_random_word(next_nonzero_random(state), trace_bytes.data() + 8);
+  store_random_word(next_nonzero_random(state), span_bytes.data());
+  generator_state = state;
+  return RootSpanIds{TraceId(trace_bytes), SpanId(span_bytes)};
+}
+
 SpanId generate_span_id() noexcept {
   std::uint64_t state = loaded_state();
   SpanId::Bytes bytes;

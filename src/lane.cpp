@@ -22,25 +22,42 @@ Lane::~Lane() {
   for (auto* record : leftovers)
     record->release();
   for (auto* record : reusable_)
-    delete record;
+    record->release();
 }
 
 SpanRecord* Lane::reuse_record() noexcept {
+  if (!reusable_.empty()) {
+    SpanRecord* record = reusable_.back();
+    // With only our reference left nobody can take another, so the record is ours to clear.
+    if (record->references.load(std::memory_order_acquire) == 1) [[likely]] {
+      reusable_.pop_back();
+      record->reset_for_reuse();
+      return record;
+    }
+  }
+  return reuse_record_slowly();
+}
+
+SpanRecord* Lane::reuse_record_slowly() noexcept {
   if (reusable_.empty()) recycler_->take_all(reusable_);
-  if (reusable_.empty()) return nullptr;
-  SpanRecord* record = reusable_.back();
-  reusable_.pop_back();
-  record->reset_for_reuse();
-  return record;
+  while (!reusable_.empty()) {
+    SpanRecord* record = reusable_.back();
+    reusable_.pop_back();
+    if (record->references.load(std::memory_order_acquire) == 1) {
+      record->reset_for_reuse();
+      return record;
+    }
+    record->release();  // a handle or context still holds it, and frees it when done
+  }
+  return nullptr;
 }
 
 void Lane::push(SpanRecord* record) noexcept {
   ended.increment();
   const std::uint64_t head = head_.load(std::memory_order_relaxed);
   if (head - cached_tail_ >= capacity_) cached_tail_ = tail_.load(std::memory_order_acquire);
-  if (head - cached_tail_ >= capacity_ || closed.load(std::memory_order_acquire)) {
-    dropped.increment();
-    record->release();
+  if (head - cached_tail_ >= capacity_ || closed.load(std::memory_order_acquire)) [[unlikely]] {
+    drop(record);
     return;
   }
   slots_[head & mask_] = record;
@@ -50,6 +67,13 @@ void Lane::push(SpanRecord* record) noexcept {
     cached_tail_ = tail_.load(std::memory_order_acquire);
     if (head + 1 - cached_tail_ >= wake_threshold_) wakeup_->notify();
   }
+}
+
+void Lane::drop(SpanRecord* record) noexcept {
+  dropped.increment();
+  // Kept for this thread's next span rather than freed: a producer outrunning its exporters would
+  // otherwise pay for an allocation on every span it drops.
+  reusable_.push_back(record);
 }
 
 std::size_t Lane::drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept {

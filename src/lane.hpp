@@ -75,6 +75,9 @@ class Lane {
   std::atomic<bool> producer_gone{false};  // the owning thread has exited
 
  private:
+  [[gnu::noinline]] SpanRecord* reuse_record_slowly() noexcept;
+  [[gnu::noinline]] void drop(SpanRecord* record) noexcept;
+
   const std::uint32_t capacity_;
   const std::uint32_t wake_threshold_;
   const std::uint64_t mask_;

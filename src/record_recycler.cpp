@@ -6,14 +6,14 @@ RecordRecycler::~RecordRecycler() {
   std::vector<SpanRecord*> records;
   take_all(records);
   for (auto* record : records)
-    delete record;
+    record->release();
 }
 
 void RecordRecycler::give_back(std::vector<SpanRecord*> records) noexcept {
   if (records.empty()) return;
   if (held_.load(std::memory_order_relaxed) + records.size() > capacity_) {
     for (auto* record : records)
-      delete record;
+      record->release();
     return;
   }
   held_.fetch_add(records.size(), std::memory_order_relaxed);

@@ -1,8 +1,10 @@
 // Reuse of span records, so a steady stream of spans does not allocate. Private.
 //
-// Exporter threads hand finished records back (uncleared: the lane that reuses one clears it) in
-// chunks; a producing thread takes all available chunks at once when its own cache runs dry. Pushes
-// are lock-free; a take swaps the whole list out, so there is no ABA problem.
+// Exporter threads hand exported records back in chunks, untouched: each still carries the
+// exported batch's reference, and a span handle or context elsewhere may hold another. A producing
+// thread takes all available chunks at once when its own cache runs dry, and reuses a record only
+// when that reference is the last (Lane::reuse_record). Pushes are lock-free; a take swaps the
+// whole list out, so there is no ABA problem.
 #pragma once
 
 #include <atomic>
@@ -20,9 +22,9 @@ class RecordRecycler {
   RecordRecycler& operator=(const RecordRecycler&) = delete;
   ~RecordRecycler();
 
-  /// Takes ownership of records nobody else references; deletes those over capacity.
+  /// Takes over one reference of each record; releases those over capacity.
   void give_back(std::vector<SpanRecord*> records) noexcept;
-  /// Moves every available record into `out`.
+  /// Moves every available record, with its reference, into `out`.
   void take_all(std::vector<SpanRecord*>& out) noexcept;
 
  private:

@@ -64,6 +64,10 @@ Attributes limited(Attributes attributes, std::uint32_t count_limit, std::uint32
 
 }  // namespace
 
+void detail::SpanRecord::destroy(SpanRecord* record) noexcept {
+  delete record;
+}
+
 void detail::SpanRecord::reset_for_reuse() noexcept {
   // Vectors that grew large for one unusual span are not kept at that size for every later one.
   constexpr std::size_t kept_capacity = 32;

@@ -36,8 +36,10 @@ struct SpanRecord {
 
   void retain() noexcept { references.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
-    if (references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (references.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
   }
+  /// Out of line, so that the many places that release a record do not each inline its destructor.
+  [[gnu::noinline]] static void destroy(SpanRecord* record) noexcept;
 
   std::atomic<std::uint32_t> references{1};
   std::atomic<bool> ended{false};  // written under `lock`

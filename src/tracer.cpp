@@ -24,13 +24,13 @@ void submit_ended_span(SpanRecord* record) noexcept {
 
 namespace {
 
-SpanContext child_context(const SpanContext& parent, const TraceId& trace_id,
+SpanContext child_context(const SpanContext& parent, const TraceId& trace_id, const SpanId& span_id,
                           const SamplingResult& result) {
   // A new trace gets the W3C Level 2 "random" flag (our trace ids are random in every bit); a
   // child keeps whatever its parent said.
   TraceFlags flags = parent.is_valid() ? parent.flags : TraceFlags(TraceFlags::random_bit);
   flags = flags.with_sampled(result.decision == SamplingDecision::record_and_sample);
-  return SpanContext{trace_id, generate_span_id(), flags,
+  return SpanContext{trace_id, span_id, flags,
                      result.trace_state ? *result.trace_state : parent.trace_state, false};
 }
 
@@ -41,10 +41,12 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   const SpanContext& parent = parent_context.span_context();
   if (!provider_ || provider_->settings.disabled) return Span::non_recording(parent);
 
-  const TraceId trace_id = parent.is_valid() ? parent.trace_id : generate_trace_id();
-  SamplingResult result = provider_->settings.sampler->should_sample(
-      SamplingParameters{parent, trace_id, name, options.kind, options.attributes, options.links});
-  SpanContext context = child_context(parent, trace_id, result);
+  // A span id is needed whatever the sampler decides: an unsampled span still propagates.
+  const RootSpanIds ids = parent.is_valid() ? RootSpanIds{parent.trace_id, generate_span_id()}
+                                            : generate_root_span_ids();
+  SamplingResult result = provider_->settings.sampler->should_sample(SamplingParameters{
+      parent, ids.trace_id, name, options.kind, options.attributes, options.links});
+  SpanContext context = child_context(parent, ids.trace_id, ids.span_id, result);
 
   detail::PipelineCore* pipeline = provider_->pipeline.get();
   detail::Lane* lane = detail::lane_for(pipeline->id(), pipeline);
@@ -110,13 +112,14 @@ constinit const SpanStartOptions start_options_of_kind[] = {
 }  // namespace
 
 Span Tracer::start_span(std::string_view name) const noexcept {
-  return start_span(name, SpanKind::internal);
+  return start_span(name, start_options_of_kind[0]);
 }
 
 Span Tracer::start_span(std::string_view name, SpanKind kind) const noexcept {
+  // A value outside the enumeration gets the default options, like start_span(name).
   const auto index = static_cast<std::size_t>(kind);
-  if (index >= std::size(start_options_of_kind)) return start_span(name, SpanStartOptions{});
-  return start_span(name, start_options_of_kind[index]);
+  return start_span(name,
+                    start_options_of_kind[index < std::size(start_options_of_kind) ? index : 0]);
 }
 
 TracerProvider::TracerProvider(ProviderSettings settings,

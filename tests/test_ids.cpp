@@ -51,6 +51,25 @@ TEST_CASE("generated ids are valid and distinct") {
   CHECK(span_ids.size() == 10000);
 }
 
+TEST_CASE("a root span's ids come in one step, valid and distinct from every other id") {
+  std::set<std::string> trace_ids;
+  std::set<std::string> span_ids;
+  for (int index = 0; index < 10000; ++index) {
+    auto [trace_id, span_id] = generate_root_span_ids();
+    REQUIRE(trace_id.is_valid());
+    REQUIRE(span_id.is_valid());
+    // The span id's word is not a half of the trace id's: all three come from separate steps.
+    CHECK(trace_id.to_hex().find(span_id.to_hex()) == std::string::npos);
+    trace_ids.insert(trace_id.to_hex());
+    span_ids.insert(span_id.to_hex());
+    // Mixed with the single-id calls, which share the thread's generator.
+    trace_ids.insert(generate_trace_id().to_hex());
+    span_ids.insert(generate_span_id().to_hex());
+  }
+  CHECK(trace_ids.size() == 20000);
+  CHECK(span_ids.size() == 20000);
+}
+
 TEST_CASE("generated trace ids have random low-order bits (W3C level 2)") {
   // Each of the 56 low-order bits should be set in roughly half of the ids.
   constexpr int samples = 4000;

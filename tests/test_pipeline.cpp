@@ -173,6 +173,33 @@ TEST_CASE("a full queue drops spans and counts them; nothing is lost unaccounted
   check_every_exporter_accounts_for_every_span(counters);
 }
 
+TEST_CASE("a dropped span's record is reused by its thread, but never while a handle holds it") {
+  HeldPipeline held;
+  end_spans(held.tracer, 5);
+  REQUIRE(held.state->wait_for_waiting_call(10s));  // the exporter now holds one batch of 5
+  // The exporter's queue (10 spans) and this thread's buffer (10) fill up; the rest is dropped.
+  end_spans(held.tracer, 40);
+  // Dropped while still referenced: its record must keep this span's data.
+  SpanRef kept;
+  {
+    auto span = held.tracer.start_span("kept");
+    span.set_attribute("order", 1);
+    kept = span;
+  }
+  // Dropped too; each reuses a record the thread kept from a drop, never the one still held.
+  for (int index = 0; index < 20; ++index)
+    held.tracer.start_span("dropped").set_attribute("order", 2);
+  CHECK(kept.data()->name == "kept");
+  CHECK(kept.data()->attributes == Attributes{{"order", 1}});
+  held.state->release();
+  REQUIRE(held.provider->shutdown(10s));
+  auto counters = held.provider->counters();
+  CHECK(counters.spans_ended == 5 + 40 + 1 + 20);
+  CHECK(counters.spans_dropped_before_export >= 66 - 25);
+  check_every_exporter_accounts_for_every_span(counters);
+  CHECK(kept.data()->name == "kept");
+}
+
 TEST_CASE("force_flush exports every span ended before it, from every thread") {
   auto store = std::make_shared<InMemorySpanStore>();
   std::vector<std::unique_ptr<SpanExporter>> exporters;

@@ -259,6 +259,38 @@ TEST_CASE("a SpanRef outlives the span's end safely and does not end it") {
   CHECK(fixture.flushed().size() == 1);
 }
 
+TEST_CASE("a record still held after its export is reused only once its last holder lets go") {
+  Fixture fixture;
+  SpanRef kept;
+  // Held in the middle of its batch, so that reuse meets it among records free to reuse.
+  for (int index = 0; index < 9; ++index) {
+    auto span = fixture.tracer.start_span(index == 4 ? "kept" : "first");
+    span.set_attribute("order", index == 4 ? 1 : 0);
+    if (index == 4) kept = span;
+  }
+  REQUIRE(fixture.flushed().size() == 9);  // exported: the records are handed back for reuse
+  // Enough spans to take every record handed back, each flushed so records keep cycling.
+  for (int round = 0; round < 3; ++round) {
+    for (int index = 0; index < 50; ++index)
+      fixture.tracer.start_span("later").set_attribute("order", 2);
+    REQUIRE(fixture.provider->force_flush(5000ms));
+  }
+  REQUIRE(kept.data() != nullptr);
+  CHECK(kept.data()->name == "kept");
+  CHECK(kept.data()->attributes == Attributes{{"order", 1}});
+  CHECK_FALSE(kept.is_recording());
+  kept = SpanRef();  // the last reference: the record is freed (AddressSanitizer checks how)
+  for (int index = 0; index < 50; ++index)
+    fixture.tracer.start_span("last").set_attribute("order", 3);
+  auto spans = fixture.flushed();
+  REQUIRE(spans.size() == 9 + 150 + 50);
+  for (const auto& stored : spans) {
+    const std::string& name = stored.data.name;
+    const int order = name == "first" ? 0 : name == "kept" ? 1 : name == "later" ? 2 : 3;
+    CHECK(stored.data.attributes == Attributes{{"order", order}});
+  }
+}
+
 TEST_CASE("span limits drop and count what is over them") {
   ProviderSettings settings;
   settings.limits = SpanLimits{.attribute_count = 2,

@@ -168,9 +168,16 @@ struct SpanContext {
   bool is_sampled() const noexcept { return flags.sampled(); }
 };
 
-/// Fresh random ids from the calling thread's generator (xoshiro256**, seeded once per thread from
-/// the operating system). Never returns an all-zero id.
+/// Fresh random ids from the calling thread's generator (wyrand, seeded once per thread from the
+/// operating system). Never returns an all-zero id.
 TraceId generate_trace_id() noexcept;
 SpanId generate_span_id() noexcept;
+
+/// The ids of a new trace's first span, in one trip to the generator.
+struct RootSpanIds {
+  TraceId trace_id;
+  SpanId span_id;
+};
+RootSpanIds generate_root_span_ids() noexcept;
 
 }  // namespace tachi_trace
