@@ -8,12 +8,14 @@
 #include <typeinfo>
 
 #include "clock.hpp"
+#include "same_text.hpp"
 #include "span_record.hpp"
 
 namespace tachi_trace {
 
 namespace {
 
+using detail::same_text;
 using detail::SpanRecord;
 
 // Holds the record's lock. Always taken, even when one handle holds the only reference: that one
@@ -152,11 +154,8 @@ namespace {
 template <typename Assign>
 void store_attribute(SpanRecord* record, std::string_view key, const Assign& assign) noexcept {
   change_if_recording(record, [&](SpanData& data, const SpanLimits& limits) {
-    // Keys often share a prefix ("http.request.method", "http.route"): the last byte tells most
-    // different keys of one length apart without a call to memcmp.
     for (auto& existing : data.attributes) {
-      if (existing.key.size() == key.size() && (key.empty() || existing.key.back() == key.back()) &&
-          existing.key == key) {
+      if (same_text(existing.key, key)) {
         assign(existing.value.storage(), limits);
         return;
       }
@@ -166,7 +165,9 @@ void store_attribute(SpanRecord* record, std::string_view key, const Assign& ass
       return;
     }
     Attribute& added = data.attributes.append();
-    added.key.assign(key);
+    // A recycled record's element often held this very key (spans of one kind set the same
+    // attributes in the same order): then there is nothing to copy.
+    if (!same_text(added.key, key)) added.key.assign(key);
     assign(added.value.storage(), limits);
   });
 }
@@ -194,9 +195,9 @@ void SpanRef::set_scalar_attribute(std::string_view key, double value) const noe
 void SpanRef::set_string_attribute(std::string_view key, std::string_view value) const noexcept {
   store_attribute(record_, key, [value](auto& storage, const SpanLimits& limits) {
     std::string_view kept = truncated_utf8(value, limits.attribute_value_length);
-    if (auto* text = std::get_if<std::string>(&storage))
-      text->assign(kept);  // reuses the string's buffer
-    else
+    if (auto* text = std::get_if<std::string>(&storage)) {
+      if (!same_text(*text, kept)) text->assign(kept);  // reuses the string's buffer
+    } else
       storage.template emplace<std::string>(kept);
   });
 }

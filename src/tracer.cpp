@@ -2,6 +2,7 @@
 
 #include "clock.hpp"
 #include "provider_state.hpp"
+#include "same_text.hpp"
 #include "span_record.hpp"
 #include "tachi_trace/version.hpp"
 
@@ -63,7 +64,8 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   data.context = context;
   data.parent_span_id = parent.is_valid() ? parent.span_id : SpanId();
   data.parent_is_remote = parent.is_valid() && parent.is_remote;
-  data.name = name;
+  if (!detail::same_text(data.name, name))
+    data.name = name;  // spans of one kind reuse a record's name as it is
   data.kind = options.kind;
   data.scope = scope_;
   record->explicit_start_time = options.start_time.has_value();

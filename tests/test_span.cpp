@@ -291,6 +291,47 @@ TEST_CASE("a record still held after its export is reused only once its last hol
   }
 }
 
+TEST_CASE("an attribute replaces only the one with exactly its key, at every key length") {
+  Fixture fixture;
+  // Keys of one length that differ in a single byte, at every position, for lengths on both sides
+  // of each comparison width (1-3, 4-7, 8-16 and longer); spans reuse records across rounds.
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t length = 1; length <= 20; ++length) {
+      auto span = fixture.tracer.start_span("keys " + std::to_string(length));
+      const std::string base(length, 'k');
+      for (std::size_t position = 0; position < length; ++position) {
+        std::string key = base;
+        key[position] = 'x';
+        span.set_attribute(key, static_cast<std::int64_t>(position));
+      }
+      span.set_attribute(base, "base");
+      span.set_attribute(base, "base again");  // replaces
+      std::string last = base;
+      last[length - 1] = 'x';
+      span.set_attribute(last, "last again");  // replaces
+    }
+    REQUIRE(fixture.provider->force_flush(5000ms));
+  }
+  auto spans = fixture.store->spans();
+  REQUIRE(spans.size() == 40);
+  for (const auto& stored : spans) {
+    const std::size_t length = std::stoul(stored.data.name.substr(5));
+    INFO("key length " << length);
+    Attributes expected;
+    const std::string base(length, 'k');
+    for (std::size_t position = 0; position < length; ++position) {
+      std::string key = base;
+      key[position] = 'x';
+      if (position == length - 1)
+        expected.push_back({key, "last again"});
+      else
+        expected.push_back({key, static_cast<std::int64_t>(position)});
+    }
+    expected.push_back({base, "base again"});
+    CHECK(stored.data.attributes == expected);
+  }
+}
+
 TEST_CASE("span limits drop and count what is over them") {
   ProviderSettings settings;
   settings.limits = SpanLimits{.attribute_count = 2,
