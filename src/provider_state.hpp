@@ -12,6 +12,7 @@ namespace tachi_trace::detail {
 
 struct ProviderState {
   ProviderSettings settings;
+  bool sampler_drops_every_span = false;  // settings.sampler->drops_every_span(), asked once
   std::shared_ptr<PipelineCore> pipeline;
   std::mutex scopes_mutex;
   std::deque<InstrumentationScope> scopes;  // stable addresses: spans point at them

@@ -14,6 +14,7 @@ class ConstantSampler final : public Sampler {
     return {sample_ ? SamplingDecision::record_and_sample : SamplingDecision::drop, {}, {}};
   }
   bool drops_children_of_unsampled(bool) const noexcept override { return !sample_; }
+  bool drops_every_span() const noexcept override { return !sample_; }
   bool reads_attributes() const noexcept override { return false; }
   std::string description() const override {
     return sample_ ? "AlwaysOnSampler" : "AlwaysOffSampler";
@@ -75,6 +76,11 @@ class ParentBasedSampler final : public Sampler {
                         delegates_.remote_parent_not_sampled->reads_attributes() ||
                         delegates_.local_parent_sampled->reads_attributes() ||
                         delegates_.local_parent_not_sampled->reads_attributes();
+    drops_every_span_ = root_->drops_every_span() &&
+                        delegates_.remote_parent_sampled->drops_every_span() &&
+                        delegates_.remote_parent_not_sampled->drops_every_span() &&
+                        delegates_.local_parent_sampled->drops_every_span() &&
+                        delegates_.local_parent_not_sampled->drops_every_span();
   }
 
   SamplingResult should_sample(const SamplingParameters& parameters) const noexcept override {
@@ -93,6 +99,7 @@ class ParentBasedSampler final : public Sampler {
     return delegate.drops_children_of_unsampled(parent_is_remote);
   }
   bool reads_attributes() const noexcept override { return reads_attributes_; }
+  bool drops_every_span() const noexcept override { return drops_every_span_; }
 
   std::string description() const override {
     return "ParentBased{root:" + root_->description() +
@@ -106,6 +113,7 @@ class ParentBasedSampler final : public Sampler {
   std::shared_ptr<const Sampler> root_;
   ParentBasedDelegates delegates_;
   bool reads_attributes_ = true;
+  bool drops_every_span_ = false;
 };
 
 }  // namespace

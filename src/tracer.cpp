@@ -35,6 +35,18 @@ SpanContext child_context(const SpanContext& parent, const TraceId& trace_id, co
                      result.trace_state ? *result.trace_state : parent.trace_state, false};
 }
 
+// What a sampler that drops every span would make: the parent's trace state and flags (a new
+// trace's random flag), not sampled.
+Span dropped_span(detail::Lane* lane, const SpanContext& parent, const RootSpanIds& ids) noexcept {
+  if (lane != nullptr) {
+    lane->started.increment();
+    lane->sampled_out.increment();
+  }
+  const TraceFlags flags = parent.is_valid() ? parent.flags : TraceFlags(TraceFlags::random_bit);
+  return Span::non_recording(
+      SpanContext{ids.trace_id, ids.span_id, flags.with_sampled(false), parent.trace_state, false});
+}
+
 }  // namespace
 
 Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) const noexcept {
@@ -45,12 +57,13 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   // A span id is needed whatever the sampler decides: an unsampled span still propagates.
   const RootSpanIds ids = parent.is_valid() ? RootSpanIds{parent.trace_id, generate_span_id()}
                                             : generate_root_span_ids();
+  detail::PipelineCore* pipeline = provider_->pipeline.get();
+  detail::Lane* lane = detail::lane_for(pipeline->id(), pipeline);
+  if (provider_->sampler_drops_every_span) return dropped_span(lane, parent, ids);
+
   SamplingResult result = provider_->settings.sampler->should_sample(SamplingParameters{
       parent, ids.trace_id, name, options.kind, options.attributes, options.links});
   SpanContext context = child_context(parent, ids.trace_id, ids.span_id, result);
-
-  detail::PipelineCore* pipeline = provider_->pipeline.get();
-  detail::Lane* lane = detail::lane_for(pipeline->id(), pipeline);
   if (lane != nullptr) lane->started.increment();
   if (result.decision == SamplingDecision::drop) {
     if (lane != nullptr) lane->sampled_out.increment();
@@ -131,6 +144,7 @@ TracerProvider::TracerProvider(ProviderSettings settings,
   state->settings = std::move(settings);
   if (!state->settings.sampler)
     state->settings.sampler = make_parent_based_sampler(make_always_on_sampler());
+  state->sampler_drops_every_span = state->settings.sampler->drops_every_span();
   state->pipeline = detail::PipelineCore::create(state->settings.batch, state->settings.resource,
                                                  std::move(exporters));
   owner_ = std::make_shared<detail::ProviderOwner>(std::move(state));

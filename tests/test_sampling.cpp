@@ -167,6 +167,23 @@ TEST_CASE("only samplers that drop every child of an unsampled parent say so") {
   CHECK_FALSE(Custom().drops_children_of_unsampled(false));
 }
 
+TEST_CASE("only samplers that drop every span whatever its parent say so") {
+  CHECK(make_always_off_sampler()->drops_every_span());
+  CHECK_FALSE(make_always_on_sampler()->drops_every_span());
+  CHECK_FALSE((*make_trace_id_ratio_sampler(0.5))->drops_every_span());
+  // parentbased_always_off still samples the children of sampled parents.
+  CHECK_FALSE(make_parent_based_sampler(make_always_off_sampler())->drops_every_span());
+  auto off = make_always_off_sampler();
+  CHECK(make_parent_based_sampler(off, {off, off, off, off})->drops_every_span());
+  CHECK_FALSE(make_parent_based_sampler(off, {off, off, make_always_on_sampler(), off})
+                  ->drops_every_span());
+  struct Custom final : Sampler {
+    SamplingResult should_sample(const SamplingParameters&) const noexcept override { return {}; }
+    std::string description() const override { return "Custom"; }
+  };
+  CHECK_FALSE(Custom().drops_every_span());
+}
+
 TEST_CASE("sampler kinds parse from their OTEL_TRACES_SAMPLER names") {
   for (auto kind : {SamplerKind::always_on, SamplerKind::always_off, SamplerKind::traceidratio,
                     SamplerKind::parentbased_always_on, SamplerKind::parentbased_always_off,
@@ -197,15 +214,32 @@ TEST_CASE("an unsampled span allocates nothing, records nothing, and still propa
   CHECK(allocations_on_this_thread() == before);
   CHECK(context.is_valid());
   CHECK_FALSE(context.is_sampled());
+  CHECK(context.flags.bits() == TraceFlags::random_bit);  // a new trace: random, not sampled
 
   auto child = tracer.start_span("child", {.parent = Context(Span::non_recording(context))});
   CHECK(child.context().trace_id == context.trace_id);
+  CHECK(child.context().span_id != context.span_id);
   child.end();
+
+  // Under a sampled remote parent: the parent's trace id, flags (but sampled) and trace state.
+  SpanContext remote{generate_trace_id(), generate_span_id(), TraceFlags(0x03),
+                     *TraceState::parse("vendor=1"), true};
+  auto under_remote =
+      tracer.start_span("under remote", {.parent = Context(Span::non_recording(remote))});
+  CHECK(under_remote.context().trace_id == remote.trace_id);
+  CHECK(under_remote.context().span_id.is_valid());
+  CHECK(under_remote.context().span_id != remote.span_id);
+  CHECK(under_remote.context().flags.bits() == 0x02);
+  CHECK(under_remote.context().trace_state.to_header() == "vendor=1");
+  CHECK_FALSE(under_remote.context().is_remote);
+  CHECK_FALSE(under_remote.is_recording());
+  under_remote.end();
+
   provider.force_flush();
   CHECK(store->size() == 0);
   auto counters = provider.counters();
-  CHECK(counters.spans_started == 3);
-  CHECK(counters.spans_sampled_out == 3);
+  CHECK(counters.spans_started == 4);
+  CHECK(counters.spans_sampled_out == 4);
   CHECK(counters.spans_ended == 0);
 }
 

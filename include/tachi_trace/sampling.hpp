@@ -49,6 +49,11 @@ class Sampler {
     return false;
   }
 
+  /// True only when should_sample drops every span, whatever its parameters, adding no attributes
+  /// and keeping the parent's trace state (always_off). The tracer then skips the call and builds
+  /// no sampling result. false is always a safe answer.
+  virtual bool drops_every_span() const noexcept { return false; }
+
   /// False only when should_sample never looks at `parameters.attributes`, so instrumentation may
   /// leave them out of span creation and set them on the span afterwards, which costs less
   /// (Tracer::sampler_reads_attributes). true is always a safe answer.
