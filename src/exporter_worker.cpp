@@ -5,10 +5,9 @@
 namespace tachi_trace::detail {
 
 SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRecycler> recycler)
-    : records_(std::move(records)), recycler_(std::move(recycler)) {
-  spans_.reserve(records_.size());
-  for (auto* record : records_)
-    spans_.push_back(&record->data);
+    : records_(std::move(records)), spans_(records_.size()), recycler_(std::move(recycler)) {
+  std::transform(records_.begin(), records_.end(), spans_.begin(),
+                 [](const SpanRecord* record) { return &record->data; });
 }
 
 SpanBatch::~SpanBatch() {

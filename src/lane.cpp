@@ -80,8 +80,11 @@ std::size_t Lane::drain(std::vector<SpanRecord*>& out, std::size_t limit) noexce
   const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
   const std::uint64_t head = head_.load(std::memory_order_acquire);
   const std::size_t count = std::min<std::uint64_t>(head - tail, limit);
-  for (std::size_t index = 0; index < count; ++index)
-    out.push_back(slots_[(tail + index) & mask_]);
+  // At most two contiguous runs of slots: up to the ring's end, then from its start.
+  const std::size_t first = tail & mask_;
+  const std::size_t up_to_end = std::min<std::size_t>(count, mask_ + 1 - first);
+  out.insert(out.end(), slots_.get() + first, slots_.get() + first + up_to_end);
+  out.insert(out.end(), slots_.get(), slots_.get() + (count - up_to_end));
   tail_.store(tail + count, std::memory_order_release);
   return count;
 }

@@ -24,9 +24,16 @@ struct CollectorWakeup {
   std::condition_variable condition;
   std::atomic<bool> pending{false};     // a lane holds a full batch
   std::atomic<bool> room_freed{false};  // an exporter took a batch off its queue
+  // Set by the collector before it reads the exporters' room, and left set only while it waits
+  // for room; an exporter reads it after freeing room (under its queue's mutex), so either the
+  // collector sees the room or the exporter sees the flag. Without it, every exported batch woke
+  // the collector for nothing.
+  std::atomic<bool> waiting_for_room{false};
 
   void notify() noexcept { raise(pending); }
-  void notify_room() noexcept { raise(room_freed); }
+  void notify_room() noexcept {
+    if (waiting_for_room.load()) raise(room_freed);
+  }
 
  private:
   void raise(std::atomic<bool>& flag) noexcept {

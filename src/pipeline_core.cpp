@@ -136,6 +136,7 @@ void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flush
       std::max<std::size_t>(1, std::min(settings_.max_export_batch_size, settings_.max_queue_size));
   std::size_t room = std::numeric_limits<std::size_t>::max();
   if (flushes.empty()) {
+    wakeup_->waiting_for_room.store(true);  // before reading the room: see CollectorWakeup
     room = room_in_exporters();
     if (room != std::numeric_limits<std::size_t>::max()) room -= room % whole_batch;
   }
@@ -164,6 +165,7 @@ void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flush
   {
     std::lock_guard wake_guard(wakeup_->mutex);
     held_back_ = left_behind && room < whole_batch;
+    wakeup_->waiting_for_room.store(held_back_);
   }
   dispatch(records, flushes.empty() ? ExporterWorker::QueueLimit::normal
                                     : ExporterWorker::QueueLimit::flushing);

@@ -291,6 +291,39 @@ TEST_CASE("spans wait in their lane while the exporter's queue is full: a burst 
   check_every_exporter_accounts_for_every_span(counters);
 }
 
+TEST_CASE("spans held back in a lane move on as soon as the exporter has room, without a flush") {
+  HeldPipeline held;  // no timed export: only room in the queue can move the held-back spans
+  auto& state = held.state;
+  auto queued_in_lanes_becomes = [&](std::uint64_t expected) {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      if (held.provider->counters().spans_queued == expected) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  end_spans(held.tracer, 5);
+  REQUIRE(state->wait_for_waiting_call(10s));  // one batch of 5 in the exporter
+  for (int batch = 0; batch < 2; ++batch) {    // fills the exporter's queue (10)
+    end_spans(held.tracer, 5);
+    REQUIRE(queued_in_lanes_becomes(0));
+  }
+  end_spans(held.tracer, 10);  // held back in the lane
+  std::this_thread::sleep_for(100ms);
+  REQUIRE(held.provider->counters().spans_queued == 10);
+  state->release();
+  bool all_exported = false;
+  for (int attempt = 0; attempt < 1000 && !all_exported; ++attempt) {
+    std::this_thread::sleep_for(10ms);
+    std::lock_guard guard(state->mutex);
+    all_exported = state->spans == 25;
+  }
+  CHECK(all_exported);
+  auto counters = held.provider->counters();
+  CHECK(counters.spans_queued == 0);
+  CHECK(counters.spans_dropped_before_export == 0);
+  CHECK(counters.exporters.at(0).exported == 25);
+}
+
 TEST_CASE(
     "flushes against a stalled exporter neither wait for it nor grow its queue without bound") {
   HeldPipeline held;
