@@ -4,8 +4,8 @@
 
 namespace tachi_trace::detail {
 
-SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRecycler> recycler)
-    : records_(std::move(records)), spans_(records_.size()), recycler_(std::move(recycler)) {
+SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::vector<RecordRun> runs)
+    : records_(std::move(records)), spans_(records_.size()), runs_(std::move(runs)) {
   std::transform(records_.begin(), records_.end(), spans_.begin(),
                  [](const SpanRecord* record) { return &record->data; });
 }
@@ -14,7 +14,16 @@ SpanBatch::~SpanBatch() {
   // Every record goes back as it is, without this thread touching it: the producing thread that
   // reuses a record checks that nobody else still holds it (and clears it), and it is about to
   // write those cache lines anyway.
-  recycler_->give_back(std::move(records_));
+  if (runs_.size() == 1) {
+    runs_.front().home->give_back(std::move(records_));
+    return;
+  }
+  auto first = records_.begin();
+  for (const auto& run : runs_) {
+    const auto count = static_cast<std::ptrdiff_t>(run.count);
+    run.home->give_back(std::vector<SpanRecord*>(first, first + count));
+    first += count;
+  }
 }
 
 void FlushWaiter::arrive(bool succeeded) {

@@ -22,7 +22,9 @@ namespace tachi_trace::detail {
 /// is done with it.
 class SpanBatch {
  public:
-  SpanBatch(std::vector<SpanRecord*> records, std::shared_ptr<RecordRecycler> recycler);
+  /// `runs` say which recycler each stretch of `records` goes back to; their counts add up to
+  /// records.size().
+  SpanBatch(std::vector<SpanRecord*> records, std::vector<RecordRun> runs);
   SpanBatch(const SpanBatch&) = delete;
   SpanBatch& operator=(const SpanBatch&) = delete;
   ~SpanBatch();
@@ -33,7 +35,7 @@ class SpanBatch {
  private:
   std::vector<SpanRecord*> records_;
   std::vector<const SpanData*> spans_;
-  std::shared_ptr<RecordRecycler> recycler_;
+  std::vector<RecordRun> runs_;
 };
 
 /// Counts down as each exporter finishes a flush; the caller waits on it.

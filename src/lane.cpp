@@ -8,13 +8,13 @@
 namespace tachi_trace::detail {
 
 Lane::Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
-           std::shared_ptr<CollectorWakeup> wakeup, std::shared_ptr<RecordRecycler> recycler)
+           std::shared_ptr<CollectorWakeup> wakeup, std::size_t recycled_capacity)
     : capacity_(std::max<std::uint32_t>(capacity, 1)),
       wake_threshold_(std::clamp<std::uint32_t>(wake_threshold, 1, capacity_)),
       mask_(std::bit_ceil(static_cast<std::uint64_t>(capacity_)) - 1),
       slots_(new SpanRecord*[mask_ + 1]),
       wakeup_(std::move(wakeup)),
-      recycler_(std::move(recycler)) {}
+      recycler_(std::make_shared<RecordRecycler>(recycled_capacity)) {}
 
 Lane::~Lane() {
   std::vector<SpanRecord*> leftovers;

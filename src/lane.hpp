@@ -58,7 +58,7 @@ class OwnedCounter {
 class Lane {
  public:
   Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
-       std::shared_ptr<CollectorWakeup> wakeup, std::shared_ptr<RecordRecycler> recycler);
+       std::shared_ptr<CollectorWakeup> wakeup, std::size_t recycled_capacity);
   Lane(const Lane&) = delete;
   Lane& operator=(const Lane&) = delete;
   ~Lane();
@@ -73,6 +73,8 @@ class Lane {
   /// Consumer side: moves up to `limit` records into `out`.
   std::size_t drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept;
   std::size_t size() const noexcept;
+  /// Where the records drained from this lane go back after export.
+  const std::shared_ptr<RecordRecycler>& recycler() const noexcept { return recycler_; }
 
   OwnedCounter started;
   OwnedCounter sampled_out;

@@ -43,12 +43,7 @@ std::uint64_t next_pipeline_id() {
 
 PipelineCore::PipelineCore(BatchSettings settings, const Resource& resource,
                            std::vector<std::unique_ptr<SpanExporter>> exporters)
-    : id_(next_pipeline_id()),
-      settings_(settings),
-      resource_(resource),
-      // Enough records for every queue to be full once more, at most.
-      recycler_(
-          std::make_shared<RecordRecycler>(2 * static_cast<std::size_t>(settings.max_queue_size))) {
+    : id_(next_pipeline_id()), settings_(settings), resource_(resource) {
   for (auto& exporter : exporters) {
     if (exporter)
       workers_.push_back(
@@ -85,8 +80,9 @@ PipelineCore::~PipelineCore() {
 }
 
 std::shared_ptr<Lane> PipelineCore::add_lane() {
+  // A lane keeps at most a full queue's worth of records for reuse.
   auto lane = std::make_shared<Lane>(settings_.max_queue_size, settings_.max_export_batch_size,
-                                     wakeup_, recycler_);
+                                     wakeup_, settings_.max_queue_size);
   std::lock_guard guard(lanes_mutex_);
   if (shut_down_.load()) lane->closed.store(true);
   lanes_.push_back(lane);
@@ -128,6 +124,7 @@ std::size_t PipelineCore::room_in_exporters() const {
 
 void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flushes) {
   std::vector<SpanRecord*> records;
+  std::vector<RecordRun> runs;  // which lane each stretch of `records` came from
   // Spans stay in their lanes while no exporter has room for them, so a burst fills the lanes
   // before anything is dropped. A flush takes everything.
   // Room is taken in whole batches: refilling a queue batch by batch with whatever a partial
@@ -147,7 +144,10 @@ void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flush
     const std::size_t lane_count = lanes_.size();
     for (std::size_t step = 0; step < lane_count; ++step) {
       Lane& lane = *lanes_[(first_lane_ + step) % lane_count];
-      room -= lane.drain(records, std::min<std::size_t>(room, settings_.max_queue_size));
+      const std::size_t drained =
+          lane.drain(records, std::min<std::size_t>(room, settings_.max_queue_size));
+      if (drained != 0) runs.push_back({lane.recycler(), drained});
+      room -= drained;
       left_behind = left_behind || lane.size() != 0;
     }
     if (lane_count != 0) first_lane_ = (first_lane_ + 1) % lane_count;
@@ -167,23 +167,41 @@ void PipelineCore::collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flush
     held_back_ = left_behind && room < whole_batch;
     wakeup_->waiting_for_room.store(held_back_);
   }
-  dispatch(records, flushes.empty() ? ExporterWorker::QueueLimit::normal
-                                    : ExporterWorker::QueueLimit::flushing);
+  dispatch(
+      records, runs,
+      flushes.empty() ? ExporterWorker::QueueLimit::normal : ExporterWorker::QueueLimit::flushing);
   for (auto& waiter : flushes)
     for (auto& worker : workers_)
       worker->enqueue_flush(waiter);
 }
 
-void PipelineCore::dispatch(std::vector<SpanRecord*>& records, ExporterWorker::QueueLimit limit) {
+void PipelineCore::dispatch(std::vector<SpanRecord*>& records, std::vector<RecordRun>& runs,
+                            ExporterWorker::QueueLimit limit) {
   const std::size_t batch_size = std::max<std::uint32_t>(settings_.max_export_batch_size, 1);
+  std::size_t run = 0;
+  std::size_t used_of_run = 0;  // records of runs[run] already in earlier batches
   for (std::size_t first = 0; first < records.size(); first += batch_size) {
     const std::size_t last = std::min(records.size(), first + batch_size);
+    // The stretches of lanes this batch covers, so its records go back where they came from.
+    std::vector<RecordRun> batch_runs;
+    for (std::size_t needed = last - first; needed != 0;) {
+      const std::size_t taken = std::min(needed, runs[run].count - used_of_run);
+      batch_runs.push_back({runs[run].home, taken});
+      needed -= taken;
+      used_of_run += taken;
+      if (used_of_run == runs[run].count) {
+        ++run;
+        used_of_run = 0;
+      }
+    }
     auto batch = std::make_shared<SpanBatch>(
-        std::vector<SpanRecord*>(records.begin() + first, records.begin() + last), recycler_);
+        std::vector<SpanRecord*>(records.begin() + first, records.begin() + last),
+        std::move(batch_runs));
     for (auto& worker : workers_)
       worker->enqueue(batch, limit);
   }
   records.clear();
+  runs.clear();
 }
 
 bool PipelineCore::force_flush(Deadline deadline) {

@@ -40,7 +40,8 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   void start();
   void run_collector();
   void collect_once(std::vector<std::shared_ptr<FlushWaiter>>& flushes);
-  void dispatch(std::vector<SpanRecord*>& records, ExporterWorker::QueueLimit limit);
+  void dispatch(std::vector<SpanRecord*>& records, std::vector<RecordRun>& runs,
+                ExporterWorker::QueueLimit limit);
   std::size_t room_in_exporters() const;
   bool flush_and_wait(Deadline deadline);
 
@@ -48,7 +49,6 @@ class PipelineCore : public std::enable_shared_from_this<PipelineCore> {
   const BatchSettings settings_;
   const Resource resource_;
   const std::shared_ptr<CollectorWakeup> wakeup_ = std::make_shared<CollectorWakeup>();
-  const std::shared_ptr<RecordRecycler> recycler_;
 
   mutable std::mutex lanes_mutex_;
   std::vector<std::shared_ptr<Lane>> lanes_;

@@ -215,6 +215,51 @@ TEST_CASE("force_flush exports every span ended before it, from every thread") {
   CHECK(store->size() == 1000);
 }
 
+TEST_CASE("records recycled through batches mixing several threads carry only their own span") {
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  // Batches of 7 take stretches from several threads' buffers at once, so a batch hands records
+  // back to more than one thread.
+  TracerProvider provider(settings_with({.schedule_delay = 3600s, .max_export_batch_size = 7}),
+                          std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  constexpr int thread_count = 4;
+  constexpr int rounds = 5;
+  constexpr int spans_per_round = 60;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<std::thread> threads;
+    for (int thread = 0; thread < thread_count; ++thread) {
+      threads.emplace_back([&, thread] {
+        for (int index = 0; index < spans_per_round; ++index) {
+          // Shapes differ by thread, so a record reused by another thread would show it.
+          auto span = tracer.start_span("t" + std::to_string(thread));
+          span.set_attribute("thread", static_cast<std::int64_t>(thread));
+          if (thread % 2 == 0)
+            span.set_attribute("even.thread.text", "even-" + std::to_string(index));
+          span.set_attribute("index", static_cast<std::int64_t>(index));
+        }
+      });
+    }
+    for (auto& thread : threads)
+      thread.join();
+    REQUIRE(provider.force_flush(10s));
+  }
+  auto spans = store->spans();
+  REQUIRE(spans.size() == thread_count * rounds * spans_per_round);
+  for (const auto& stored : spans) {
+    const int thread = stored.data.name[1] - '0';
+    const auto* index = stored.data.find_attribute("index");
+    REQUIRE(index != nullptr);
+    Attributes expected{{"thread", static_cast<std::int64_t>(thread)}};
+    if (thread % 2 == 0)
+      expected.push_back(
+          {"even.thread.text", "even-" + std::to_string(*index->get_if<std::int64_t>())});
+    expected.push_back({"index", *index});
+    REQUIRE(stored.data.attributes == expected);
+  }
+}
+
 TEST_CASE("spans ended on threads that have exited are still exported") {
   auto store = std::make_shared<InMemorySpanStore>();
   std::vector<std::unique_ptr<SpanExporter>> exporters;
