@@ -89,6 +89,7 @@ void detail::SpanRecord::reset_for_reuse() noexcept {
   data.status.code = StatusCode::unset;
   data.status.description.clear();
   data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
+  attribute_key_bits = 0;
   ended.store(false, std::memory_order_relaxed);
   references.store(1, std::memory_order_relaxed);
 }
@@ -154,12 +155,16 @@ namespace {
 template <typename Assign>
 void store_attribute(SpanRecord* record, std::string_view key, const Assign& assign) noexcept {
   change_if_recording(record, [&](SpanData& data, const SpanLimits& limits) {
-    for (auto& existing : data.attributes) {
-      if (same_text(existing.key, key)) {
-        assign(existing.value.storage(), limits);
-        return;
+    const std::uint64_t key_bit = detail::attribute_key_bit(key);
+    if ((record->attribute_key_bits & key_bit) != 0) {
+      for (auto& existing : data.attributes) {
+        if (same_text(existing.key, key)) {
+          assign(existing.value.storage(), limits);
+          return;
+        }
       }
     }
+    record->attribute_key_bits |= key_bit;
     if (data.attributes.size() >= limits.attribute_count) {
       ++data.dropped_attributes_count;
       return;
@@ -204,6 +209,7 @@ void SpanRef::set_string_attribute(std::string_view key, std::string_view value)
 
 void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept {
   change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
+    record_->attribute_key_bits |= detail::attribute_key_bit(key);
     if (!set_attribute_within_limits(data.attributes, key, std::move(value), limits.attribute_count,
                                      limits.attribute_value_length))
       ++data.dropped_attributes_count;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 
 #include "tachi_trace/span.hpp"
 
@@ -47,9 +48,24 @@ struct SpanRecord {
   const std::uint64_t pipeline_id;
   const SpanLimits limits;
   std::uint64_t start_ticks = 0;  // see clock.hpp
+  // One bit per attribute key set on this span, by a hash of the key (attribute_key_bit): a key
+  // whose bit is clear is new, so setting it needs no search of the attributes already set.
+  // Written under `lock`.
+  std::uint64_t attribute_key_bits = 0;
   bool explicit_start_time = false;
   SpanData data;  // its attribute list keeps the previous span's elements for reuse
 };
+
+/// The bit of SpanRecord::attribute_key_bits for `key`: from its length and two of its bytes,
+/// which tell most keys of one span apart (a shared bit only costs a search).
+inline std::uint64_t attribute_key_bit(std::string_view key) noexcept {
+  const std::size_t size = key.size();
+  const unsigned mixed = size == 0 ? 0u
+                                   : static_cast<unsigned>(size) * 7u +
+                                         static_cast<unsigned char>(key[size - 1]) * 3u +
+                                         static_cast<unsigned char>(key[size / 2]);
+  return std::uint64_t{1} << (mixed & 63u);
+}
 
 /// Hands an ended, sampled span to its pipeline; takes over one reference.
 void submit_ended_span(SpanRecord* record) noexcept;
