@@ -3,6 +3,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <catch2/catch.hpp>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -111,6 +112,34 @@ TEST_CASE("without a route the span is named after the method; the Host port def
   CHECK_FALSE(has_attribute(span, "url.query"));
   CHECK(string_attribute(span, "server.address") == "shop.example");
   CHECK(int_attribute(span, "server.port") == 80);
+}
+
+TEST_CASE("a route names the span '{method} {route}', whatever the route's length") {
+  MemoryProvider memory(roomy_settings());
+  BackgroundIo background;
+  // Routes on both sides of the name buffer's 256 bytes; the handler reports the one it set.
+  auto handler = [](StringRequest request, HttpServerSpan& span) -> net::awaitable<StringResponse> {
+    const std::string target(request.target());
+    const std::string route = "/r/" + std::string(std::stoul(target.substr(1)), 'x');
+    span.set_route(route);
+    co_return text_response(http::status::ok, request.version(), route);
+  };
+  auto server =
+      listen_on_loopback(background.io, traced_http_handler(handler, tracing_into(memory)));
+  // "GET " and "/r/" take 7 bytes: 249 x's make a 256-byte name, 250 one byte more.
+  const std::vector<std::size_t> lengths = {1, 200, 249, 250, 400};
+  for (std::size_t length : lengths) {
+    auto response =
+        send_request(server.local_endpoint(), get_request("/" + std::to_string(length)));
+    REQUIRE(response.result() == http::status::ok);
+  }
+  std::set<std::size_t> seen;
+  for (const auto& stored : wait_for_spans(memory, lengths.size())) {
+    const std::string route = string_attribute(stored.data, "http.route");
+    CHECK(stored.data.name == "GET " + route);
+    seen.insert(route.size() - 3);
+  }
+  CHECK(seen == std::set<std::size_t>(lengths.begin(), lengths.end()));
 }
 
 TEST_CASE("a request without a valid traceparent starts a new trace") {
