@@ -108,6 +108,15 @@ struct HeldPipeline {
   Tracer tracer;
 };
 
+/// Waits (up to 10 s) until the threads' buffers hold `expected` spans in all.
+bool queued_in_lanes_becomes(const TracerProvider& provider, std::uint64_t expected) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (provider.counters().spans_queued == expected) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 void check_every_exporter_accounts_for_every_span(const PipelineCounters& counters) {
   for (const auto& exporter : counters.exporters) {
     INFO("exporter " << exporter.name);
@@ -303,18 +312,11 @@ TEST_CASE("spans wait in their lane while the exporter's queue is full: a burst 
   auto& state = held.state;
   TracerProvider& provider = *held.provider;
   const Tracer& tracer = held.tracer;
-  auto queued_in_lanes_becomes = [&](std::uint64_t expected) {
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-      if (provider.counters().spans_queued == expected) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  };
   end_spans(tracer, 5);
   REQUIRE(state->wait_for_waiting_call(10s));  // one batch of 5 in the exporter
   for (int batch = 0; batch < 2; ++batch) {    // one batch at a time, so each moves on whole
     end_spans(tracer, 5);
-    REQUIRE(queued_in_lanes_becomes(0));
+    REQUIRE(queued_in_lanes_becomes(provider, 0));
   }
   // The exporter's queue is full (10). The next 10 spans stay in the lane.
   end_spans(tracer, 10);
@@ -339,18 +341,11 @@ TEST_CASE("spans wait in their lane while the exporter's queue is full: a burst 
 TEST_CASE("spans held back in a lane move on as soon as the exporter has room, without a flush") {
   HeldPipeline held;  // no timed export: only room in the queue can move the held-back spans
   auto& state = held.state;
-  auto queued_in_lanes_becomes = [&](std::uint64_t expected) {
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-      if (held.provider->counters().spans_queued == expected) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  };
   end_spans(held.tracer, 5);
   REQUIRE(state->wait_for_waiting_call(10s));  // one batch of 5 in the exporter
   for (int batch = 0; batch < 2; ++batch) {    // fills the exporter's queue (10)
     end_spans(held.tracer, 5);
-    REQUIRE(queued_in_lanes_becomes(0));
+    REQUIRE(queued_in_lanes_becomes(*held.provider, 0));
   }
   end_spans(held.tracer, 10);  // held back in the lane
   std::this_thread::sleep_for(100ms);
