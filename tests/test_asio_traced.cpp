@@ -7,6 +7,7 @@
 #include <boost/system/result.hpp>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "support/asio_support.hpp"
@@ -160,6 +161,36 @@ TEST_CASE("the strings a traced awaitable was given may die before it is awaited
   auto spans = exported(memory);
   CHECK(string_attribute(only_span_named(spans, "db.select"), "db.table") ==
         "table_whose_name_is_long_enough_to_leave_small_string_storage");
+}
+
+TEST_CASE("a traced span's name is kept whole at every length, after the given string dies") {
+  MemoryProvider memory;
+  net::io_context io;
+  // Lengths on both sides of each way the name is copied into the frame: empty, 1-3, 4-7, 8-16,
+  // up to the 64 bytes kept inline, and beyond.
+  run_task(io, [&]() -> net::awaitable<void> {
+    for (std::size_t length = 0; length <= 70; ++length) {
+      net::awaitable<int> pending = [&] {
+        std::string name;
+        for (std::size_t index = 0; index < length; ++index)
+          name.push_back(static_cast<char>('a' + (index * 7 + length) % 26));
+        return traced(name, SpanKind::internal, ready(1), {}, memory.tracer);
+      }();
+      const int value = co_await std::move(pending);
+      CHECK(value == 1);
+    }
+  }());
+  auto spans = exported(memory);
+  REQUIRE(spans.size() == 71);
+  std::set<std::string> names;
+  for (const auto& stored : spans)
+    names.insert(stored.data.name);
+  for (std::size_t length = 0; length <= 70; ++length) {
+    std::string expected;
+    for (std::size_t index = 0; index < length; ++index)
+      expected.push_back(static_cast<char>('a' + (index * 7 + length) % 26));
+    CHECK(names.count(expected) == 1);
+  }
 }
 
 TEST_CASE("traced passes results through unchanged: values, move-only values, void") {

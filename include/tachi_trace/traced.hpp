@@ -104,21 +104,36 @@ template <std::size_t Capacity>
 class FrameString {
  public:
   explicit FrameString(std::string_view text) : size_(text.size()) {
-    char* target = inline_;
     if (size_ > Capacity) {
       heap_ = std::make_unique<char[]>(size_);
-      target = heap_.get();
+      std::memcpy(heap_.get(), text.data(), size_);
+    } else if (size_ >= 4 && size_ <= 16) {
+      // Most names: two overlapping moves of 8 (or 4) bytes, no call to memcpy.
+      copy_two_overlapping(text.data());
+    } else if (size_ != 0) {
+      std::memcpy(inline_, text.data(), size_);
     }
-    if (size_ != 0) std::memcpy(target, text.data(), size_);
   }
   FrameString(FrameString&& other) noexcept : size_(other.size_), heap_(std::move(other.heap_)) {
-    if (!heap_ && size_ != 0) std::memcpy(inline_, other.inline_, size_);
+    // The whole buffer, a constant size: a few vector moves rather than a call to memcpy.
+    if (!heap_) std::memcpy(inline_, other.inline_, Capacity);
   }
   FrameString& operator=(FrameString&&) = delete;
 
   std::string_view view() const noexcept { return {heap_ ? heap_.get() : inline_, size_}; }
 
  private:
+  void copy_two_overlapping(const char* text) noexcept {
+    const std::size_t width = size_ >= 8 ? 8 : 4;
+    if (width == 8) {
+      std::memcpy(inline_, text, 8);
+      std::memcpy(inline_ + size_ - 8, text + size_ - 8, 8);
+    } else {
+      std::memcpy(inline_, text, 4);
+      std::memcpy(inline_ + size_ - 4, text + size_ - 4, 4);
+    }
+  }
+
   std::size_t size_;
   std::unique_ptr<char[]> heap_;
   char inline_[Capacity];
