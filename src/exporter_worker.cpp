@@ -20,9 +20,13 @@ SpanBatch::~SpanBatch() {
   }
   auto first = records_.begin();
   for (const auto& run : runs_) {
-    const auto count = static_cast<std::ptrdiff_t>(run.count);
-    run.home->give_back(std::vector<SpanRecord*>(first, first + count));
-    first += count;
+    const auto last = first + static_cast<std::ptrdiff_t>(run.count);
+    try {
+      run.home->give_back(std::vector<SpanRecord*>(first, last));
+    } catch (...) {
+      std::for_each(first, last, [](SpanRecord* record) { record->release(); });  // out of memory
+    }
+    first = last;
   }
 }
 

@@ -73,7 +73,11 @@ void Lane::drop(SpanRecord* record) noexcept {
   dropped.increment();
   // Kept for this thread's next span rather than freed: a producer outrunning its exporters would
   // otherwise pay for an allocation on every span it drops.
-  reusable_.push_back(record);
+  try {
+    reusable_.push_back(record);
+  } catch (...) {
+    record->release();  // out of memory: freed after all
+  }
 }
 
 std::size_t Lane::drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept {

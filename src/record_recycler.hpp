@@ -2,11 +2,11 @@
 //
 // Each lane (producing thread) has its own recycler, so a thread reuses the records it wrote last
 // and their cache lines are likely still its own. Exporter threads hand exported records back in
-// chunks, untouched: each still carries the
-// exported batch's reference, and a span handle or context elsewhere may hold another. A producing
-// thread takes all available chunks at once when its own cache runs dry, and reuses a record only
-// when that reference is the last (Lane::reuse_record). Pushes are lock-free; a take swaps the
-// whole list out, so there is no ABA problem.
+// chunks, untouched: each still carries the exported batch's reference, and a span handle or
+// context elsewhere may hold another. A producing thread takes all available chunks at once when
+// its own cache runs dry, and reuses a record only when that reference is the last
+// (Lane::reuse_record). Pushes are lock-free; a take swaps the whole list out, so there is no ABA
+// problem.
 #pragma once
 
 #include <atomic>

@@ -124,8 +124,7 @@ class FrameString {
 
  private:
   void copy_two_overlapping(const char* text) noexcept {
-    const std::size_t width = size_ >= 8 ? 8 : 4;
-    if (width == 8) {
+    if (size_ >= 8) {
       std::memcpy(inline_, text, 8);
       std::memcpy(inline_ + size_ - 8, text + size_ - 8, 8);
     } else {
