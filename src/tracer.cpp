@@ -25,13 +25,18 @@ void submit_ended_span(SpanRecord* record) noexcept {
 
 namespace {
 
-SpanContext child_context(const SpanContext& parent, const TraceId& trace_id, const SpanId& span_id,
+// A new trace gets the W3C Level 2 "random" flag (our trace ids are random in every bit); a child
+// keeps whatever its parent said. Only the sampled bit is the sampler's.
+TraceFlags flags_under(const SpanContext& parent, bool sampled) noexcept {
+  const TraceFlags inherited =
+      parent.is_valid() ? parent.flags : TraceFlags(TraceFlags::random_bit);
+  return inherited.with_sampled(sampled);
+}
+
+SpanContext child_context(const SpanContext& parent, const RootSpanIds& ids,
                           const SamplingResult& result) {
-  // A new trace gets the W3C Level 2 "random" flag (our trace ids are random in every bit); a
-  // child keeps whatever its parent said.
-  TraceFlags flags = parent.is_valid() ? parent.flags : TraceFlags(TraceFlags::random_bit);
-  flags = flags.with_sampled(result.decision == SamplingDecision::record_and_sample);
-  return SpanContext{trace_id, span_id, flags,
+  return SpanContext{ids.trace_id, ids.span_id,
+                     flags_under(parent, result.decision == SamplingDecision::record_and_sample),
                      result.trace_state ? *result.trace_state : parent.trace_state, false};
 }
 
@@ -42,9 +47,8 @@ Span dropped_span(detail::Lane* lane, const SpanContext& parent, const RootSpanI
     lane->started.increment();
     lane->sampled_out.increment();
   }
-  const TraceFlags flags = parent.is_valid() ? parent.flags : TraceFlags(TraceFlags::random_bit);
-  return Span::non_recording(
-      SpanContext{ids.trace_id, ids.span_id, flags.with_sampled(false), parent.trace_state, false});
+  return Span::non_recording(SpanContext{ids.trace_id, ids.span_id, flags_under(parent, false),
+                                         parent.trace_state, false});
 }
 
 }  // namespace
@@ -63,7 +67,7 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
 
   SamplingResult result = provider_->settings.sampler->should_sample(SamplingParameters{
       parent, ids.trace_id, name, options.kind, options.attributes, options.links});
-  SpanContext context = child_context(parent, ids.trace_id, ids.span_id, result);
+  SpanContext context = child_context(parent, ids, result);
   if (lane != nullptr) lane->started.increment();
   if (result.decision == SamplingDecision::drop) {
     if (lane != nullptr) lane->sampled_out.increment();
