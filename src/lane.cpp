@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include <sched.h>
+
 #include "pipeline_core.hpp"
 
 namespace tachi_trace::detail {
@@ -11,6 +13,8 @@ Lane::Lane(std::uint32_t capacity, std::uint32_t wake_threshold,
            std::shared_ptr<CollectorWakeup> wakeup, std::size_t recycled_capacity)
     : capacity_(std::max<std::uint32_t>(capacity, 1)),
       wake_threshold_(std::clamp<std::uint32_t>(wake_threshold, 1, capacity_)),
+      yield_threshold_(std::max(wake_threshold_, capacity_ - capacity_ / 4)),
+      yield_interval_(std::max<std::uint32_t>(1, capacity_ / 32)),
       mask_(std::bit_ceil(static_cast<std::uint64_t>(capacity_)) - 1),
       slots_(new SpanRecord*[mask_ + 1]),
       wakeup_(std::move(wakeup)),
@@ -65,8 +69,18 @@ void Lane::push(SpanRecord* record) noexcept {
   if (head + 1 - cached_tail_ >= wake_threshold_) {
     // Refresh before waking, so a stale view does not wake the collector on every span.
     cached_tail_ = tail_.load(std::memory_order_acquire);
-    if (head + 1 - cached_tail_ >= wake_threshold_) wakeup_->notify();
+    if (head + 1 - cached_tail_ >= wake_threshold_) ask_for_collection(head + 1 - cached_tail_);
   }
+}
+
+void Lane::ask_for_collection(std::uint64_t held) noexcept {
+  wakeup_->notify();
+  // A lane this full means the collector and exporter threads were woken but have not run: on a
+  // machine whose processors the producers keep busy, the scheduler may leave them waiting for
+  // milliseconds, long enough for the lane to overflow and drop. Offering the processor a few
+  // times on the way to full lets them drain it; when nothing else waits, the yield returns at
+  // once. A lane that is full drops without yielding, so a hung exporter slows nobody down.
+  if (held >= yield_threshold_ && held % yield_interval_ == 0) sched_yield();
 }
 
 void Lane::drop(SpanRecord* record) noexcept {

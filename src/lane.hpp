@@ -37,7 +37,10 @@ struct CollectorWakeup {
 
  private:
   void raise(std::atomic<bool>& flag) noexcept {
-    if (flag.exchange(true, std::memory_order_acq_rel)) return;
+    // Read first: while a wake-up is pending, every producer above the threshold asks again, and
+    // an exchange would move the flag's cache line between their cores on every span.
+    if (flag.load(std::memory_order_relaxed) || flag.exchange(true, std::memory_order_acq_rel))
+      return;
     { std::lock_guard guard(mutex); }
     condition.notify_one();
   }
@@ -86,9 +89,13 @@ class Lane {
  private:
   [[gnu::noinline]] SpanRecord* reuse_record_slowly() noexcept;
   [[gnu::noinline]] void drop(SpanRecord* record) noexcept;
+  /// Above the wake threshold: wakes the collector, and yields the processor when nearly full.
+  [[gnu::noinline]] void ask_for_collection(std::uint64_t held) noexcept;
 
   const std::uint32_t capacity_;
   const std::uint32_t wake_threshold_;
+  const std::uint32_t yield_threshold_;
+  const std::uint32_t yield_interval_;
   const std::uint64_t mask_;
   const std::unique_ptr<SpanRecord*[]> slots_;
   const std::shared_ptr<CollectorWakeup> wakeup_;
