@@ -38,7 +38,9 @@ struct CollectorWakeup {
  private:
   void raise(std::atomic<bool>& flag) noexcept {
     // Read first: while a wake-up is pending, every producer above the threshold asks again, and
-    // an exchange would move the flag's cache line between their cores on every span.
+    // an exchange would move the flag's cache line between their cores on every span. A read that
+    // is stale by a few nanoseconds (the collector clearing the flag just then) can only delay the
+    // wake-up to the producer's next span or the schedule delay; nothing is lost.
     if (flag.load(std::memory_order_relaxed) || flag.exchange(true, std::memory_order_acq_rel))
       return;
     { std::lock_guard guard(mutex); }
