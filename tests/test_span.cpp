@@ -1,4 +1,6 @@
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -390,6 +392,56 @@ TEST_CASE("a span may be changed from several threads at once") {
   CHECK(fixture.only(spans).data.attributes.size() == 80);
   CHECK(fixture.only(spans).data.events.size() == 128);
   CHECK(fixture.only(spans).data.dropped_events_count == 800 - 128);
+}
+
+TEST_CASE("a span's end sees what another thread set through a reference it has let go") {
+  Fixture fixture;
+  std::optional<Span> span(fixture.tracer.start_span("handed over"));
+  std::atomic<bool> let_go{false};
+  std::thread other([reference = SpanRef(*span), &let_go]() mutable {
+    for (int index = 0; index < 50; ++index)
+      reference.set_attribute("k" + std::to_string(index), index);
+    reference = SpanRef();
+    // Relaxed: the only ordering between these writes and the end is the reference count's, which
+    // ThreadSanitizer checks.
+    let_go.store(true, std::memory_order_relaxed);
+  });
+  while (!let_go.load(std::memory_order_relaxed))
+    std::this_thread::yield();
+  span.reset();                    // the last reference: the span ends without taking its lock
+  auto spans = fixture.flushed();  // before the join, which would order everything by itself
+  other.join();
+  const auto& data = fixture.only(spans).data;
+  REQUIRE(data.attributes.size() == 50);
+  CHECK(data.attributes[49].key == "k49");
+  CHECK(*data.attributes[49].value.get_if<std::int64_t>() == 49);
+  CHECK(data.end_time >= data.start_time);
+}
+
+TEST_CASE(
+    "a span destroyed while other threads change it ends once, and later changes are ignored") {
+  Fixture fixture;
+  std::optional<Span> span(fixture.tracer.start_span("contended"));
+  std::atomic<int> running{0};
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 3; ++thread) {
+    threads.emplace_back([reference = SpanRef(*span), &running, thread] {
+      running.fetch_add(1);
+      for (int index = 0; reference.is_recording(); ++index)
+        reference.set_attribute("t" + std::to_string(thread), index);
+      reference.set_attribute("after.end", thread);  // ignored: the span has ended
+    });
+  }
+  while (running.load() < 3)
+    std::this_thread::yield();
+  span.reset();  // other references remain: the end takes the lock
+  for (auto& thread : threads)
+    thread.join();
+  auto spans = fixture.flushed();
+  const auto& data = fixture.only(spans).data;
+  CHECK(data.attributes.size() <= 3);
+  CHECK(data.find_attribute("after.end") == nullptr);
+  CHECK(fixture.provider->counters().spans_ended == 1);
 }
 
 TEST_CASE("recycled span records carry only their own span's data") {

@@ -192,7 +192,8 @@ class SpanRef {
   void set_scalar_attribute(std::string_view key, double value) const noexcept;
   void set_string_attribute(std::string_view key, std::string_view value) const noexcept;
 
-  /// Ends the span and gives this handle's reference to the pipeline (what Span's destructor does).
+  /// Ends the span and gives this handle's reference to the pipeline. Only for Span's destructor:
+  /// it relies on nobody else using this handle any more.
   void end_and_release() noexcept;
 
   SpanRef(SpanContext context, detail::SpanRecord* adopted_record) noexcept
