@@ -308,9 +308,10 @@ const SpanRef& SpanRef::update_name(std::string_view name) const noexcept {
 
 namespace {
 
-// Stamps the end time and marks the span ended. With the record's lock held, or with no other
-// thread able to reach the record.
-void stamp_end(SpanRecord* record, std::optional<SystemTime> time) noexcept {
+// Stamps the end time; false when the span had ended already. With the record's lock held, or
+// with no other thread able to reach the record.
+bool finish_exclusively(SpanRecord* record, std::optional<SystemTime> time) noexcept {
+  if (record->ended.load(std::memory_order_relaxed)) return false;
   SpanData& data = record->data;
   if (time) {
     data.end_time = *time;
@@ -321,14 +322,12 @@ void stamp_end(SpanRecord* record, std::optional<SystemTime> time) noexcept {
         data.start_time + detail::elapsed_between(record->start_ticks, detail::read_clock());
   }
   record->ended.store(true, std::memory_order_release);
+  return true;
 }
 
-// Stamps the end time; false when the span had ended already.
 bool finish(SpanRecord* record, std::optional<SystemTime> time) noexcept {
   RecordAccess access(record);
-  if (record->ended.load(std::memory_order_relaxed)) return false;
-  stamp_end(record, time);
-  return true;
+  return finish_exclusively(record, time);
 }
 
 // What the owning handle's destructor does: when its reference is the only one, no other thread
@@ -337,10 +336,9 @@ bool finish(SpanRecord* record, std::optional<SystemTime> time) noexcept {
 // taken; the acquire load makes the writes of the last other holder visible. A locked
 // instruction costs several nanoseconds on some processors, a tenth of a whole span.
 bool finish_on_destruction(SpanRecord* record) noexcept {
-  if (record->references.load(std::memory_order_acquire) != 1) return finish(record, std::nullopt);
-  if (record->ended.load(std::memory_order_relaxed)) return false;
-  stamp_end(record, std::nullopt);
-  return true;
+  if (record->references.load(std::memory_order_acquire) == 1)
+    return finish_exclusively(record, std::nullopt);
+  return finish(record, std::nullopt);
 }
 
 }  // namespace
