@@ -25,35 +25,76 @@ Lane::~Lane() {
   drain(leftovers, capacity_);
   for (auto* record : leftovers)
     record->release();
-  for (auto* record : reusable_)
-    record->release();
-}
-
-SpanRecord* Lane::reuse_record() noexcept {
-  if (!reusable_.empty()) {
-    SpanRecord* record = reusable_.back();
-    // With only our reference left nobody can take another, so the record is ours to clear.
-    if (record->references.load(std::memory_order_acquire) == 1) [[likely]] {
-      reusable_.pop_back();
-      record->reset_for_reuse();
-      return record;
-    }
+  for (auto& records : reusable_) {
+    for (auto* record : records)
+      record->release();
   }
-  return reuse_record_slowly();
 }
 
-SpanRecord* Lane::reuse_record_slowly() noexcept {
-  if (reusable_.empty()) recycler_->take_all(reusable_);
-  while (!reusable_.empty()) {
-    SpanRecord* record = reusable_.back();
-    reusable_.pop_back();
+namespace {
+
+std::vector<SpanRecord*>& stack_for(std::array<std::vector<SpanRecord*>, span_kind_count>& stacks,
+                                    SpanKind kind) noexcept {
+  return stacks[static_cast<std::size_t>(kind)];
+}
+
+// The top record of `stack` that nobody else references, cleared; null when there is none. A
+// record still referenced (a handle or context elsewhere holds it) is let go: its last holder
+// frees it.
+SpanRecord* take_free_record(std::vector<SpanRecord*>& stack) noexcept {
+  while (!stack.empty()) {
+    SpanRecord* record = stack.back();
+    stack.pop_back();
     if (record->references.load(std::memory_order_acquire) == 1) {
       record->reset_for_reuse();
       return record;
     }
-    record->release();  // a handle or context still holds it, and frees it when done
+    record->release();
   }
   return nullptr;
+}
+
+}  // namespace
+
+SpanRecord* Lane::reuse_record(SpanKind kind) noexcept {
+  auto& stack = stack_for(reusable_, kind);
+  if (!stack.empty()) {
+    SpanRecord* record = stack.back();
+    // With only our reference left nobody can take another, so the record is ours to clear.
+    if (record->references.load(std::memory_order_acquire) == 1) [[likely]] {
+      stack.pop_back();
+      record->reset_for_reuse();
+      return record;
+    }
+  }
+  return reuse_record_slowly(kind);
+}
+
+SpanRecord* Lane::reuse_record_slowly(SpanKind kind) noexcept {
+  auto& stack = stack_for(reusable_, kind);
+  if (SpanRecord* record = take_free_record(stack)) return record;
+  sort_recycled_records();
+  if (SpanRecord* record = take_free_record(stack)) return record;
+  // None of this kind: any other record is still better than an allocation.
+  for (auto& other : reusable_) {
+    if (SpanRecord* record = take_free_record(other)) return record;
+  }
+  return nullptr;
+}
+
+void Lane::sort_recycled_records() noexcept {
+  recycler_->take_all(recycled_);
+  for (SpanRecord* record : recycled_)
+    keep_for_reuse(record);
+  recycled_.clear();
+}
+
+void Lane::keep_for_reuse(SpanRecord* record) noexcept {
+  try {
+    stack_for(reusable_, record->data.kind).push_back(record);
+  } catch (...) {
+    record->release();  // out of memory: freed rather than kept
+  }
 }
 
 void Lane::push(SpanRecord* record) noexcept {
@@ -87,11 +128,7 @@ void Lane::drop(SpanRecord* record) noexcept {
   dropped.increment();
   // Kept for this thread's next span rather than freed: a producer outrunning its exporters would
   // otherwise pay for an allocation on every span it drops.
-  try {
-    reusable_.push_back(record);
-  } catch (...) {
-    record->release();  // out of memory: freed after all
-  }
+  keep_for_reuse(record);
 }
 
 std::size_t Lane::drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept {

@@ -5,6 +5,7 @@
 // the ring slot, and no lock.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -48,6 +49,8 @@ struct CollectorWakeup {
   }
 };
 
+inline constexpr std::size_t span_kind_count = static_cast<std::size_t>(SpanKind::consumer) + 1;
+
 /// A counter written by one thread and read by others.
 class OwnedCounter {
  public:
@@ -73,7 +76,10 @@ class Lane {
   void push(SpanRecord* record) noexcept;
 
   /// Producer side: a cleared record of this pipeline to reuse, or null when none is at hand.
-  SpanRecord* reuse_record() noexcept;
+  /// One that last held a span of `kind` when there is one: spans of one kind mostly set the
+  /// same attributes in the same order, so the record's keys, and often its values, are already
+  /// in place, and the span writes fewer of its cache lines.
+  SpanRecord* reuse_record(SpanKind kind) noexcept;
 
   /// Consumer side: moves up to `limit` records into `out`.
   std::size_t drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept;
@@ -89,7 +95,10 @@ class Lane {
   std::atomic<bool> producer_gone{false};  // the owning thread has exited
 
  private:
-  [[gnu::noinline]] SpanRecord* reuse_record_slowly() noexcept;
+  [[gnu::noinline]] SpanRecord* reuse_record_slowly(SpanKind kind) noexcept;
+  /// Files the recycler's records by the kind of span they last held.
+  void sort_recycled_records() noexcept;
+  void keep_for_reuse(SpanRecord* record) noexcept;
   [[gnu::noinline]] void drop(SpanRecord* record) noexcept;
   /// Above the wake threshold: wakes the collector, and yields the processor when nearly full.
   [[gnu::noinline]] void ask_for_collection(std::uint64_t held) noexcept;
@@ -102,7 +111,9 @@ class Lane {
   const std::unique_ptr<SpanRecord*[]> slots_;
   const std::shared_ptr<CollectorWakeup> wakeup_;
   const std::shared_ptr<RecordRecycler> recycler_;
-  std::vector<SpanRecord*> reusable_;  // producer only
+  // Producer only: records to reuse, by the kind of span they last held.
+  std::array<std::vector<SpanRecord*>, span_kind_count> reusable_;
+  std::vector<SpanRecord*> recycled_;  // producer only: what the recycler handed back
 
   alignas(64) std::atomic<std::uint64_t> head_{0};  // next slot to write (producer)
   std::uint64_t cached_tail_ = 0;                   // producer's last view of tail_

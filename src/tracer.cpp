@@ -74,7 +74,7 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
     return Span(std::move(context), nullptr);
   }
 
-  detail::SpanRecord* record = lane != nullptr ? lane->reuse_record() : nullptr;
+  detail::SpanRecord* record = lane != nullptr ? lane->reuse_record(options.kind) : nullptr;
   if (record == nullptr)
     record = new detail::SpanRecord(pipeline->id(), provider_->settings.limits);
   SpanData& data = record->data;

@@ -444,6 +444,42 @@ TEST_CASE(
   CHECK(fixture.provider->counters().spans_ended == 1);
 }
 
+TEST_CASE("a span reuses a record that last held a span of its own kind") {
+  Fixture fixture;
+  // Spans of one kind set the same attributes: a record of the same kind has them in place.
+  const SpanData* server_record = nullptr;
+  const SpanData* client_record = nullptr;
+  {
+    auto server = fixture.tracer.start_span("GET", SpanKind::server);
+    server.set_attribute("http.request.method", "GET");
+    server_record = server.data();
+  }
+  {
+    auto client = fixture.tracer.start_span("db.select", SpanKind::client);
+    client.set_attribute("db.system.name", "sqlite");
+    client_record = client.data();
+  }
+  REQUIRE(server_record != client_record);
+  REQUIRE(fixture.provider->force_flush(5000ms));  // both records go back for reuse
+
+  {
+    // The client record went back last, so a single stack of records would hand it out first.
+    auto server = fixture.tracer.start_span("GET", SpanKind::server);
+    CHECK(server.data() == server_record);
+    auto client = fixture.tracer.start_span("db.select", SpanKind::client);
+    CHECK(client.data() == client_record);
+  }
+  REQUIRE(fixture.provider->force_flush(5000ms));
+  // With no record of its kind left, a span takes one of another kind rather than a new one.
+  auto producer = fixture.tracer.start_span("send", SpanKind::producer);
+  CHECK((producer.data() == server_record || producer.data() == client_record));
+  producer.set_attribute("messaging.system", "kafka");
+  producer.end();
+  auto spans = fixture.flushed();
+  REQUIRE(spans.size() == 5);
+  CHECK(spans.back().data.attributes == Attributes{{"messaging.system", "kafka"}});
+}
+
 TEST_CASE("recycled span records carry only their own span's data") {
   Fixture fixture;
   // Shapes that differ in count, order and type, so a reused record meets stale elements of every
@@ -463,9 +499,16 @@ TEST_CASE("recycled span records carry only their own span's data") {
       span.add_link(span.context());
     }
   };
+  // Records are kept for reuse by the kind of span they last held; the kinds change from round to
+  // round, so records also serve spans of another kind than their last.
+  auto kind_of = [](int round, int index) {
+    return round % 2 == 0 ? static_cast<SpanKind>(index % 5) : SpanKind::server;
+  };
   for (int round = 0; round < 4; ++round) {
     for (int index = 0; index < 200; ++index) {
-      auto span = fixture.tracer.start_span("s" + std::to_string(index % 4));
+      auto span = fixture.tracer.start_span(
+          "s" + std::to_string(index % 4) + std::to_string(static_cast<int>(kind_of(round, index))),
+          kind_of(round, index));
       annotate(span, index % 4);
     }
     REQUIRE(fixture.provider->force_flush(5000ms));  // records go back for reuse
@@ -475,7 +518,7 @@ TEST_CASE("recycled span records carry only their own span's data") {
   for (const auto& stored : spans) {
     const SpanData& data = stored.data;
     const int shape = data.name[1] - '0';
-    REQUIRE(data.kind == SpanKind::internal);
+    REQUIRE(data.kind == static_cast<SpanKind>(data.name[2] - '0'));
     REQUIRE_FALSE(data.has_parent());
     REQUIRE(data.status == (shape == 2 ? Status{StatusCode::error, "the query failed"} : Status{}));
     REQUIRE(data.events.size() == (shape == 2 ? 1u : 0u));
