@@ -199,7 +199,10 @@ void SpanRef::set_scalar_attribute(std::string_view key, double value) const noe
 
 void SpanRef::set_string_attribute(std::string_view key, std::string_view value) const noexcept {
   store_attribute(record_, key, [value](auto& storage, const SpanLimits& limits) {
-    std::string_view kept = truncated_utf8(value, limits.attribute_value_length);
+    // Nearly every value is within the limit (unlimited by default): no call then.
+    const std::string_view kept = value.size() <= limits.attribute_value_length
+                                      ? value
+                                      : truncated_utf8(value, limits.attribute_value_length);
     if (auto* text = std::get_if<std::string>(&storage)) {
       if (!same_text(*text, kept)) text->assign(kept);  // reuses the string's buffer
     } else
