@@ -11,9 +11,9 @@ SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::vector<RecordRun> ru
 }
 
 SpanBatch::~SpanBatch() {
-  // Every record goes back as it is; this thread only reads each one's span kind, which the
-  // export has just read too. The producing thread that reuses a record checks that nobody else
-  // still holds it (and clears it), and it is about to write those cache lines anyway.
+  // Every record goes back as it is, without this thread touching it: the producing thread that
+  // reuses a record checks that nobody else still holds it (and clears it), and it is about to
+  // write those cache lines anyway.
   if (runs_.size() == 1) {
     runs_.front().home->give_back(std::move(records_));
     return;

@@ -33,7 +33,8 @@ Lane::~Lane() {
 
 namespace {
 
-std::vector<SpanRecord*>& stack_for(RecordsByKind& stacks, SpanKind kind) noexcept {
+std::vector<SpanRecord*>& stack_for(std::array<std::vector<SpanRecord*>, span_kind_count>& stacks,
+                                    SpanKind kind) noexcept {
   return stacks[static_cast<std::size_t>(kind)];
 }
 
@@ -72,13 +73,28 @@ SpanRecord* Lane::reuse_record(SpanKind kind) noexcept {
 SpanRecord* Lane::reuse_record_slowly(SpanKind kind) noexcept {
   auto& stack = stack_for(reusable_, kind);
   if (SpanRecord* record = take_free_record(stack)) return record;
-  recycler_->take_all(reusable_);
+  sort_recycled_records();
   if (SpanRecord* record = take_free_record(stack)) return record;
   // None of this kind: any other record is still better than an allocation.
   for (auto& other : reusable_) {
     if (SpanRecord* record = take_free_record(other)) return record;
   }
   return nullptr;
+}
+
+void Lane::sort_recycled_records() noexcept {
+  recycler_->take_all(recycled_);
+  for (SpanRecord* record : recycled_)
+    keep_for_reuse(record);
+  recycled_.clear();
+}
+
+void Lane::keep_for_reuse(SpanRecord* record) noexcept {
+  try {
+    stack_for(reusable_, record->data.kind).push_back(record);
+  } catch (...) {
+    record->release();  // out of memory: freed rather than kept
+  }
 }
 
 void Lane::push(SpanRecord* record) noexcept {
@@ -112,11 +128,7 @@ void Lane::drop(SpanRecord* record) noexcept {
   dropped.increment();
   // Kept for this thread's next span rather than freed: a producer outrunning its exporters would
   // otherwise pay for an allocation on every span it drops.
-  try {
-    stack_for(reusable_, record->data.kind).push_back(record);
-  } catch (...) {
-    record->release();  // out of memory: freed after all
-  }
+  keep_for_reuse(record);
 }
 
 std::size_t Lane::drain(std::vector<SpanRecord*>& out, std::size_t limit) noexcept {

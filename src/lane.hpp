@@ -5,6 +5,7 @@
 // the ring slot, and no lock.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -47,6 +48,8 @@ struct CollectorWakeup {
     condition.notify_one();
   }
 };
+
+inline constexpr std::size_t span_kind_count = static_cast<std::size_t>(SpanKind::consumer) + 1;
 
 /// A counter written by one thread and read by others.
 class OwnedCounter {
@@ -93,6 +96,9 @@ class Lane {
 
  private:
   [[gnu::noinline]] SpanRecord* reuse_record_slowly(SpanKind kind) noexcept;
+  /// Files the recycler's records by the kind of span they last held.
+  void sort_recycled_records() noexcept;
+  void keep_for_reuse(SpanRecord* record) noexcept;
   [[gnu::noinline]] void drop(SpanRecord* record) noexcept;
   /// Above the wake threshold: wakes the collector, and yields the processor when nearly full.
   [[gnu::noinline]] void ask_for_collection(std::uint64_t held) noexcept;
@@ -105,7 +111,9 @@ class Lane {
   const std::unique_ptr<SpanRecord*[]> slots_;
   const std::shared_ptr<CollectorWakeup> wakeup_;
   const std::shared_ptr<RecordRecycler> recycler_;
-  RecordsByKind reusable_;  // producer only
+  // Producer only: records to reuse, by the kind of span they last held.
+  std::array<std::vector<SpanRecord*>, span_kind_count> reusable_;
+  std::vector<SpanRecord*> recycled_;  // producer only: what the recycler handed back
 
   alignas(64) std::atomic<std::uint64_t> head_{0};  // next slot to write (producer)
   std::uint64_t cached_tail_ = 0;                   // producer's last view of tail_

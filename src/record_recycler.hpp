@@ -1,16 +1,14 @@
 // Reuse of span records, so a steady stream of spans does not allocate. Private.
 //
 // Each lane (producing thread) has its own recycler, so a thread reuses the records it wrote last
-// and their cache lines are likely still its own; and it reuses a record of the same kind of span
-// when it can (Lane::reuse_record). Exporter threads hand exported records back in chunks of one
-// span kind, reading nothing else of them: each still carries the exported batch's reference, and
-// a span handle or context elsewhere may hold another. A producing thread takes all available
-// chunks at once when its own cache runs dry, and reuses a record only when that reference is the
-// last (Lane::reuse_record). Pushes are lock-free; a take swaps the whole list out, so there is no
-// ABA problem.
+// and their cache lines are likely still its own. Exporter threads hand exported records back in
+// chunks, untouched: each still carries the exported batch's reference, and a span handle or
+// context elsewhere may hold another. A producing thread takes all available chunks at once when
+// its own cache runs dry, and reuses a record only when that reference is the last
+// (Lane::reuse_record). Pushes are lock-free; a take swaps the whole list out, so there is no ABA
+// problem.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstddef>
 #include <memory>
@@ -20,11 +18,6 @@
 
 namespace tachi_trace::detail {
 
-inline constexpr std::size_t span_kind_count = static_cast<std::size_t>(SpanKind::consumer) + 1;
-
-/// Records kept for reuse, by the kind of span they last held.
-using RecordsByKind = std::array<std::vector<SpanRecord*>, span_kind_count>;
-
 class RecordRecycler {
  public:
   explicit RecordRecycler(std::size_t capacity) : capacity_(capacity) {}
@@ -32,21 +25,16 @@ class RecordRecycler {
   RecordRecycler& operator=(const RecordRecycler&) = delete;
   ~RecordRecycler();
 
-  /// Takes over one reference of each record; releases those over capacity. Files them by the
-  /// kind of span they last held, on the exporting thread, which has just read them: the
-  /// producing thread need not touch them before it reuses one.
+  /// Takes over one reference of each record; releases those over capacity.
   void give_back(std::vector<SpanRecord*> records) noexcept;
-  /// Moves every available record, with its reference, onto the stack for its kind in `out`.
-  void take_all(RecordsByKind& out) noexcept;
+  /// Moves every available record, with its reference, into `out`.
+  void take_all(std::vector<SpanRecord*>& out) noexcept;
 
  private:
   struct Chunk {
     Chunk* next = nullptr;
-    SpanKind kind = SpanKind::internal;  // of every record in the chunk
     std::vector<SpanRecord*> records;
   };
-
-  void push(SpanKind kind, std::vector<SpanRecord*> records) noexcept;
 
   const std::size_t capacity_;
   std::atomic<std::size_t> held_{0};
