@@ -29,6 +29,8 @@ Lane::~Lane() {
     for (auto* record : records)
       record->release();
   }
+  for (auto* record : recycled_)
+    record->release();
 }
 
 namespace {
@@ -57,12 +59,15 @@ SpanRecord* take_free_record(std::vector<SpanRecord*>& stack) noexcept {
 }  // namespace
 
 SpanRecord* Lane::reuse_record(SpanKind kind) noexcept {
+  // A filed record of this kind, else the next one handed back when it is of this kind.
   auto& stack = stack_for(reusable_, kind);
-  if (!stack.empty()) {
-    SpanRecord* record = stack.back();
+  auto& source = stack.empty() ? recycled_ : stack;
+  if (!source.empty()) {
+    SpanRecord* record = source.back();
     // With only our reference left nobody can take another, so the record is ours to clear.
-    if (record->references.load(std::memory_order_acquire) == 1) [[likely]] {
-      stack.pop_back();
+    if (record->references.load(std::memory_order_acquire) == 1 && record->data.kind == kind)
+        [[likely]] {
+      source.pop_back();
       record->reset_for_reuse();
       return record;
     }
@@ -73,8 +78,21 @@ SpanRecord* Lane::reuse_record(SpanKind kind) noexcept {
 SpanRecord* Lane::reuse_record_slowly(SpanKind kind) noexcept {
   auto& stack = stack_for(reusable_, kind);
   if (SpanRecord* record = take_free_record(stack)) return record;
-  sort_recycled_records();
-  if (SpanRecord* record = take_free_record(stack)) return record;
+  // Records handed back are filed by kind only as this thread reaches them, not all at once:
+  // reading a record the exporter has just read waits for its cache line, and a whole batch of
+  // such reads ahead of use cost the OTLP export benchmark a fifth of its throughput.
+  while (!recycled_.empty() || take_recycled()) {
+    SpanRecord* record = recycled_.back();
+    recycled_.pop_back();
+    if (record->data.kind != kind) {
+      keep_for_reuse(record);
+    } else if (record->references.load(std::memory_order_acquire) == 1) {
+      record->reset_for_reuse();
+      return record;
+    } else {
+      record->release();  // a handle or context still holds it, and frees it when done
+    }
+  }
   // None of this kind: any other record is still better than an allocation.
   for (auto& other : reusable_) {
     if (SpanRecord* record = take_free_record(other)) return record;
@@ -82,11 +100,9 @@ SpanRecord* Lane::reuse_record_slowly(SpanKind kind) noexcept {
   return nullptr;
 }
 
-void Lane::sort_recycled_records() noexcept {
+bool Lane::take_recycled() noexcept {
   recycler_->take_all(recycled_);
-  for (SpanRecord* record : recycled_)
-    keep_for_reuse(record);
-  recycled_.clear();
+  return !recycled_.empty();
 }
 
 void Lane::keep_for_reuse(SpanRecord* record) noexcept {

@@ -96,8 +96,9 @@ class Lane {
 
  private:
   [[gnu::noinline]] SpanRecord* reuse_record_slowly(SpanKind kind) noexcept;
-  /// Files the recycler's records by the kind of span they last held.
-  void sort_recycled_records() noexcept;
+  /// Moves what the recycler holds into `recycled_`; false when it held nothing.
+  bool take_recycled() noexcept;
+  /// Files a record by the kind of span it last held.
   void keep_for_reuse(SpanRecord* record) noexcept;
   [[gnu::noinline]] void drop(SpanRecord* record) noexcept;
   /// Above the wake threshold: wakes the collector, and yields the processor when nearly full.
@@ -113,7 +114,7 @@ class Lane {
   const std::shared_ptr<RecordRecycler> recycler_;
   // Producer only: records to reuse, by the kind of span they last held.
   std::array<std::vector<SpanRecord*>, span_kind_count> reusable_;
-  std::vector<SpanRecord*> recycled_;  // producer only: what the recycler handed back
+  std::vector<SpanRecord*> recycled_;  // producer only: handed back, not filed yet
 
   alignas(64) std::atomic<std::uint64_t> head_{0};  // next slot to write (producer)
   std::uint64_t cached_tail_ = 0;                   // producer's last view of tail_
