@@ -35,23 +35,27 @@ Lane::~Lane() {
 
 namespace {
 
-std::vector<SpanRecord*>& stack_for(std::array<std::vector<SpanRecord*>, span_kind_count>& stacks,
-                                    SpanKind kind) noexcept {
+std::vector<SpanRecord*>& stack_for(RecordsByKind& stacks, SpanKind kind) noexcept {
   return stacks[static_cast<std::size_t>(kind)];
 }
 
-// The top record of `stack` that nobody else references, cleared; null when there is none. A
-// record still referenced (a handle or context elsewhere holds it) is let go: its last holder
-// frees it.
+// The record, cleared, when nobody else references it; else null, and the record is let go (a
+// handle or context elsewhere still holds it, and its last holder frees it).
+SpanRecord* claim(SpanRecord* record) noexcept {
+  if (record->references.load(std::memory_order_acquire) == 1) {
+    record->reset_for_reuse();
+    return record;
+  }
+  record->release();
+  return nullptr;
+}
+
+// The top record of `stack` that nobody else references, cleared; null when there is none.
 SpanRecord* take_free_record(std::vector<SpanRecord*>& stack) noexcept {
   while (!stack.empty()) {
     SpanRecord* record = stack.back();
     stack.pop_back();
-    if (record->references.load(std::memory_order_acquire) == 1) {
-      record->reset_for_reuse();
-      return record;
-    }
-    record->release();
+    if (SpanRecord* claimed = claim(record)) return claimed;
   }
   return nullptr;
 }
@@ -84,14 +88,10 @@ SpanRecord* Lane::reuse_record_slowly(SpanKind kind) noexcept {
   while (!recycled_.empty() || take_recycled()) {
     SpanRecord* record = recycled_.back();
     recycled_.pop_back();
-    if (record->data.kind != kind) {
+    if (record->data.kind != kind)
       keep_for_reuse(record);
-    } else if (record->references.load(std::memory_order_acquire) == 1) {
-      record->reset_for_reuse();
-      return record;
-    } else {
-      record->release();  // a handle or context still holds it, and frees it when done
-    }
+    else if (SpanRecord* claimed = claim(record))
+      return claimed;
   }
   // None of this kind: any other record is still better than an allocation.
   for (auto& other : reusable_) {

@@ -51,6 +51,9 @@ struct CollectorWakeup {
 
 inline constexpr std::size_t span_kind_count = static_cast<std::size_t>(SpanKind::consumer) + 1;
 
+/// Records kept for reuse, one stack per kind of span they last held.
+using RecordsByKind = std::array<std::vector<SpanRecord*>, span_kind_count>;
+
 /// A counter written by one thread and read by others.
 class OwnedCounter {
  public:
@@ -112,8 +115,7 @@ class Lane {
   const std::unique_ptr<SpanRecord*[]> slots_;
   const std::shared_ptr<CollectorWakeup> wakeup_;
   const std::shared_ptr<RecordRecycler> recycler_;
-  // Producer only: records to reuse, by the kind of span they last held.
-  std::array<std::vector<SpanRecord*>, span_kind_count> reusable_;
+  RecordsByKind reusable_;             // producer only
   std::vector<SpanRecord*> recycled_;  // producer only: handed back, not filed yet
 
   alignas(64) std::atomic<std::uint64_t> head_{0};  // next slot to write (producer)
