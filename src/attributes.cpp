@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <ostream>
 
 #include "json_text.hpp"
 
@@ -62,39 +64,75 @@ void truncate_attribute_value(AttributeValue& value, std::uint32_t length_limit)
   }
 }
 
+void AttributeKey::assign(std::string_view text) {
+  const std::size_t size = text.size();
+  if (on_heap() && size <= capacity_) {
+    // memmove: the text may be part of this very buffer.
+    std::memmove(const_cast<char*>(data_), text.data(), size);
+    size_ = size;
+    return;
+  }
+  if (size <= inline_capacity) {  // not on the heap here: a heap buffer holds more than that
+    std::memmove(inline_, text.data(), size);
+    data_ = inline_;
+    size_ = size;
+    return;
+  }
+  char* buffer = new char[size];
+  std::memcpy(buffer, text.data(), size);
+  release_heap();
+  data_ = buffer;
+  size_ = size;
+  capacity_ = size;
+}
+
+void AttributeKey::copy_from(const AttributeKey& other) {
+  if (const auto constant = other.constant())
+    assign(*constant);
+  else
+    assign(other.view());
+}
+
+void AttributeKey::take_from(AttributeKey& other) noexcept {
+  if (other.is_inline()) {
+    std::memcpy(inline_, other.inline_, other.size_);
+    data_ = inline_;
+  } else {
+    data_ = other.data_;
+    capacity_ = other.capacity_;
+  }
+  size_ = std::exchange(other.size_, 0);
+  other.data_ = other.inline_;
+}
+
+std::ostream& operator<<(std::ostream& out, const AttributeKey& key) {
+  return out << key.view();
+}
+
 Attribute& AttributeList::append_new() {
   items_.emplace_back();
   return items_[size_++];
 }
 
-namespace {
-template <typename List>
-
-bool set_within_limits(List& attributes, std::string_view key, AttributeValue value,
-                       std::uint32_t count_limit, std::uint32_t value_length_limit) {
+bool set_attribute_within_limits(Attributes& attributes, Attribute attribute,
+                                 std::uint32_t count_limit, std::uint32_t value_length_limit) {
   if (value_length_limit != SpanLimits::unlimited)
-    truncate_attribute_value(value, value_length_limit);
+    truncate_attribute_value(attribute.value, value_length_limit);
   for (auto& existing : attributes) {
-    if (existing.key.size() == key.size() && existing.key == key) {
-      existing.value = std::move(value);
+    if (existing.key == attribute.key) {
+      existing.value = std::move(attribute.value);
       return true;
     }
   }
   if (attributes.size() >= count_limit) return false;
-  attributes.push_back(Attribute{std::string(key), std::move(value)});
+  attributes.push_back(std::move(attribute));
   return true;
 }
-}  // namespace
 
 bool set_attribute_within_limits(Attributes& attributes, std::string_view key, AttributeValue value,
                                  std::uint32_t count_limit, std::uint32_t value_length_limit) {
-  return set_within_limits(attributes, key, std::move(value), count_limit, value_length_limit);
-}
-
-bool set_attribute_within_limits(AttributeList& attributes, std::string_view key,
-                                 AttributeValue value, std::uint32_t count_limit,
-                                 std::uint32_t value_length_limit) {
-  return set_within_limits(attributes, key, std::move(value), count_limit, value_length_limit);
+  return set_attribute_within_limits(attributes, Attribute{key, std::move(value)}, count_limit,
+                                     value_length_limit);
 }
 
 }  // namespace tachi_trace

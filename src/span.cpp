@@ -10,6 +10,7 @@
 #include "clock.hpp"
 #include "same_text.hpp"
 #include "span_record.hpp"
+#include "tachi_trace/semantic_conventions.hpp"
 
 namespace tachi_trace {
 
@@ -34,7 +35,8 @@ class RecordAccess {
 
 // Runs `change` on the record's data, unless the span has ended.
 template <typename Change>
-void change_if_recording(SpanRecord* record, Change&& change) noexcept {
+[[gnu::always_inline]] inline void change_if_recording(SpanRecord* record,
+                                                       Change&& change) noexcept {
   if (record == nullptr) return;
   RecordAccess access(record);
   if (record->ended.load(std::memory_order_relaxed)) return;
@@ -57,8 +59,7 @@ Attributes limited(Attributes attributes, std::uint32_t count_limit, std::uint32
   Attributes kept;
   kept.reserve(std::min<std::size_t>(attributes.size(), count_limit));
   for (auto& attribute : attributes) {
-    if (!set_attribute_within_limits(kept, attribute.key, std::move(attribute.value), count_limit,
-                                     length_limit))
+    if (!set_attribute_within_limits(kept, std::move(attribute), count_limit, length_limit))
       ++dropped;
   }
   return kept;
@@ -151,14 +152,41 @@ const SpanData* SpanRef::data() const noexcept {
 
 namespace {
 
+// A setter's key as text: found among the span's keys by comparing texts, stored by copying.
+struct TextKey {
+  std::string_view text;
+
+  std::string_view view() const noexcept { return text; }
+  bool matches(const AttributeKey& stored) const noexcept { return same_text(stored.view(), text); }
+  void store_in(AttributeKey& stored) const {
+    if (!matches(stored)) stored.assign(text);
+  }
+};
+
+// A setter's key known at compile time: found by its address first (the text is compared only
+// when the span holds this key as text), stored by reference.
+struct ReferredKey {
+  ConstantKey key;
+
+  std::string_view view() const noexcept { return key.text(); }
+  bool matches(const AttributeKey& stored) const noexcept {
+    return stored.refers_to(key) || same_text(stored.view(), key.text());
+  }
+  void store_in(AttributeKey& stored) const noexcept {
+    if (!stored.refers_to(key)) stored.assign(key);
+  }
+};
+
 // Sets `key` to a value built in place by `assign(AttributeValue::Storage&)`, within the limits.
-template <typename Assign>
-void store_attribute(SpanRecord* record, std::string_view key, const Assign& assign) noexcept {
+// Inlined into each setter, which then is one function with no calls on its common path.
+template <typename Key, typename Assign>
+[[gnu::always_inline]] inline void store_attribute(SpanRecord* record, const Key& key,
+                                                   const Assign& assign) noexcept {
   change_if_recording(record, [&](SpanData& data, const SpanLimits& limits) {
-    const std::uint64_t key_bit = detail::attribute_key_bit(key);
+    const std::uint64_t key_bit = detail::attribute_key_bit(key.view());
     if ((record->attribute_key_bits & key_bit) != 0) {
       for (auto& existing : data.attributes) {
-        if (same_text(existing.key, key)) {
+        if (key.matches(existing.key)) {
           assign(existing.value.storage(), limits);
           return;
         }
@@ -171,34 +199,24 @@ void store_attribute(SpanRecord* record, std::string_view key, const Assign& ass
     }
     Attribute& added = data.attributes.append();
     // A recycled record's element often held this very key (spans of one kind set the same
-    // attributes in the same order): then there is nothing to copy.
-    if (!same_text(added.key, key)) added.key.assign(key);
+    // attributes in the same order): then there is nothing to store.
+    key.store_in(added.key);
     assign(added.value.storage(), limits);
   });
 }
 
-}  // namespace
-
-void SpanRef::set_scalar_attribute(std::string_view key, bool value) const noexcept {
-  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
-    storage.template emplace<bool>(value);
+template <typename Key, typename Scalar>
+[[gnu::always_inline]] inline void store_scalar(SpanRecord* record, const Key& key,
+                                                Scalar value) noexcept {
+  store_attribute(record, key, [value](auto& storage, const SpanLimits&) {
+    storage.template emplace<Scalar>(value);
   });
 }
 
-void SpanRef::set_scalar_attribute(std::string_view key, std::int64_t value) const noexcept {
-  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
-    storage.template emplace<std::int64_t>(value);
-  });
-}
-
-void SpanRef::set_scalar_attribute(std::string_view key, double value) const noexcept {
-  store_attribute(record_, key, [value](auto& storage, const SpanLimits&) {
-    storage.template emplace<double>(value);
-  });
-}
-
-void SpanRef::set_string_attribute(std::string_view key, std::string_view value) const noexcept {
-  store_attribute(record_, key, [value](auto& storage, const SpanLimits& limits) {
+template <typename Key>
+[[gnu::always_inline]] inline void store_string(SpanRecord* record, const Key& key,
+                                                std::string_view value) noexcept {
+  store_attribute(record, key, [value](auto& storage, const SpanLimits& limits) {
     // Nearly every value is within the limit (unlimited by default): no call then.
     const std::string_view kept = value.size() <= limits.attribute_value_length
                                       ? value
@@ -210,31 +228,72 @@ void SpanRef::set_string_attribute(std::string_view key, std::string_view value)
   });
 }
 
-void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept {
-  change_if_recording(record_, [&](SpanData& data, const SpanLimits& limits) {
-    record_->attribute_key_bits |= detail::attribute_key_bit(key);
-    if (!set_attribute_within_limits(data.attributes, key, std::move(value), limits.attribute_count,
-                                     limits.attribute_value_length))
-      ++data.dropped_attributes_count;
+template <typename Key>
+void store_value(SpanRecord* record, const Key& key, AttributeValue&& value) noexcept {
+  store_attribute(record, key, [&value](auto& storage, const SpanLimits& limits) {
+    truncate_attribute_value(value, limits.attribute_value_length);
+    storage = std::move(value.storage());
   });
+}
+
+// Stores a copy of `attribute`, its value written in place where that reuses buffers.
+template <typename Key>
+void store_copy(SpanRecord* record, const Key& key, const AttributeValue& value) noexcept {
+  if (const auto* text = value.get_if<std::string>())
+    store_string(record, key, *text);
+  else if (const auto* number = value.get_if<std::int64_t>())
+    store_scalar(record, key, *number);
+  else if (const auto* real = value.get_if<double>())
+    store_scalar(record, key, *real);
+  else if (const auto* flag = value.get_if<bool>())
+    store_scalar(record, key, *flag);
+  else
+    store_value(record, key, AttributeValue(value));
+}
+
+}  // namespace
+
+void SpanRef::set_scalar_attribute(std::string_view key, bool value) const noexcept {
+  store_scalar(record_, TextKey{key}, value);
+}
+void SpanRef::set_scalar_attribute(std::string_view key, std::int64_t value) const noexcept {
+  store_scalar(record_, TextKey{key}, value);
+}
+void SpanRef::set_scalar_attribute(std::string_view key, double value) const noexcept {
+  store_scalar(record_, TextKey{key}, value);
+}
+void SpanRef::set_string_attribute(std::string_view key, std::string_view value) const noexcept {
+  store_string(record_, TextKey{key}, value);
+}
+void SpanRef::set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept {
+  store_value(record_, TextKey{key}, std::move(value));
+}
+
+void SpanRef::set_scalar_attribute(ConstantKey key, bool value) const noexcept {
+  store_scalar(record_, ReferredKey{key}, value);
+}
+void SpanRef::set_scalar_attribute(ConstantKey key, std::int64_t value) const noexcept {
+  store_scalar(record_, ReferredKey{key}, value);
+}
+void SpanRef::set_scalar_attribute(ConstantKey key, double value) const noexcept {
+  store_scalar(record_, ReferredKey{key}, value);
+}
+void SpanRef::set_string_attribute(ConstantKey key, std::string_view value) const noexcept {
+  store_string(record_, ReferredKey{key}, value);
+}
+void SpanRef::set_attribute_value(ConstantKey key, AttributeValue&& value) const noexcept {
+  store_value(record_, ReferredKey{key}, std::move(value));
 }
 
 const SpanRef& SpanRef::set_attributes(const Attributes& attributes) const noexcept {
   if (record_ == nullptr) return *this;
-  // Scalars and strings go through the typed setters, which reuse a recycled record's buffers;
-  // only arrays are copied as whole values.
+  // Scalars and strings are written in place, which reuses a recycled record's buffers; only
+  // arrays are copied as whole values. A key held by reference stays so.
   for (const auto& attribute : attributes) {
-    const AttributeValue& value = attribute.value;
-    if (const auto* text = value.get_if<std::string>())
-      set_string_attribute(attribute.key, *text);
-    else if (const auto* number = value.get_if<std::int64_t>())
-      set_scalar_attribute(attribute.key, *number);
-    else if (const auto* real = value.get_if<double>())
-      set_scalar_attribute(attribute.key, *real);
-    else if (const auto* flag = value.get_if<bool>())
-      set_scalar_attribute(attribute.key, *flag);
+    if (const auto constant = attribute.key.constant())
+      store_copy(record_, ReferredKey{*constant}, attribute.value);
     else
-      set_attribute_value(attribute.key, AttributeValue(value));
+      store_copy(record_, TextKey{attribute.key.view()}, attribute.value);
   }
   return *this;
 }
@@ -283,8 +342,8 @@ const SpanRef& SpanRef::set_status(StatusCode code, std::string_view description
 const SpanRef& SpanRef::record_exception(std::string_view type, std::string_view message,
                                          std::string_view stacktrace) const noexcept {
   if (record_ == nullptr) return *this;
-  Attributes attributes{{"exception.type", type}, {"exception.message", message}};
-  if (!stacktrace.empty()) attributes.push_back({"exception.stacktrace", stacktrace});
+  Attributes attributes{{semconv::exception_type, type}, {semconv::exception_message, message}};
+  if (!stacktrace.empty()) attributes.push_back({semconv::exception_stacktrace, stacktrace});
   return add_event("exception", std::move(attributes));
 }
 

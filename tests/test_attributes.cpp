@@ -101,3 +101,74 @@ TEST_CASE("an attribute list reuses the buffers of the elements it cleared") {
   list.release();
   CHECK(list.kept() == 0);
 }
+
+TEST_CASE(
+    "an attribute key holds short text inline, long text on the heap, constants by reference") {
+  constexpr ConstantKey constant{"http.response.status_code"};
+  const std::string long_text = "a.key.longer.than.sixteen.bytes";
+  AttributeKey inline_key("db.system");
+  AttributeKey heap_key(long_text);
+  AttributeKey referring(constant);
+  CHECK(inline_key == "db.system");
+  CHECK(heap_key == long_text);
+  CHECK(heap_key.data() != long_text.data());  // its own copy
+  CHECK(referring == "http.response.status_code");
+  CHECK(referring.data() == constant.text().data());
+  CHECK(referring.refers_to(constant));
+  CHECK_FALSE(AttributeKey(constant.text()).refers_to(constant));  // equal text, not a reference
+  CHECK_FALSE(heap_key.constant());
+  REQUIRE(referring.constant());
+  CHECK(referring.constant()->text().data() == constant.text().data());
+
+  SECTION("copies and moves keep the text and the form") {
+    AttributeKey copied_heap = heap_key;
+    AttributeKey copied_reference = referring;
+    CHECK(copied_heap == long_text);
+    CHECK(copied_heap.data() != heap_key.data());
+    CHECK(copied_reference.refers_to(constant));
+    AttributeKey moved_heap = std::move(copied_heap);
+    AttributeKey moved_inline = std::move(inline_key);
+    CHECK(moved_heap == long_text);
+    CHECK(moved_inline == "db.system");
+    CHECK(copied_heap.empty());  // NOLINT(bugprone-use-after-move): moved-from keys are empty
+    CHECK(inline_key.empty());   // NOLINT(bugprone-use-after-move)
+    moved_inline = std::move(moved_heap);
+    CHECK(moved_inline == long_text);
+    referring = heap_key;
+    CHECK(referring == long_text);
+    CHECK_FALSE(referring.constant());
+  }
+  SECTION("text assigned to a key with a large enough heap buffer reuses it") {
+    const char* buffer = heap_key.data();
+    heap_key.assign("short");
+    CHECK(heap_key == "short");
+    CHECK(heap_key.data() == buffer);
+    heap_key.assign(std::string_view(heap_key).substr(1));  // text from its own buffer
+    CHECK(heap_key == "hort");
+    heap_key.assign(long_text + long_text);
+    CHECK(heap_key == long_text + long_text);
+    heap_key.assign(constant);
+    CHECK(heap_key.refers_to(constant));
+    heap_key.assign(long_text);
+    CHECK(heap_key == long_text);
+  }
+  SECTION("keys compare by text whatever their form") {
+    CHECK(AttributeKey(constant) == AttributeKey(std::string("http.response.status_code")));
+    CHECK(inline_key != heap_key);
+    CHECK(AttributeKey("a") < AttributeKey("b"));
+    CHECK(AttributeKey("b") > "a");
+    CHECK(std::string_view(referring) == "http.response.status_code");
+    CHECK(Attribute{constant, 200} == Attribute{"http.response.status_code", 200});
+  }
+}
+
+TEST_CASE("a key held by reference stays so within limits") {
+  constexpr ConstantKey constant{"exception.message"};
+  Attributes attributes;
+  CHECK(set_attribute_within_limits(attributes, Attribute{constant, "boom"}, 10,
+                                    SpanLimits::unlimited));
+  CHECK(set_attribute_within_limits(attributes, "exception.message", "bang", 10, 2));
+  REQUIRE(attributes.size() == 1);
+  CHECK(attributes[0].key.refers_to(constant));
+  CHECK(attributes[0].value == AttributeValue("ba"));
+}

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "tachi_trace/exporters/memory.hpp"
+#include "tachi_trace/semantic_conventions.hpp"
 #include "tachi_trace/tracer.hpp"
 
 using namespace tachi_trace;
@@ -485,9 +486,11 @@ TEST_CASE("recycled span records carry only their own span's data") {
   // Shapes that differ in count, order and type, so a reused record meets stale elements of every
   // kind at every position.
   auto annotate = [](const Span& span, int shape) {
-    if (shape == 1) span.set_attribute("http.request.method", "GET");
+    // Keys set as text in one shape and by reference in another: an element changes between the
+    // two forms when a record is reused.
+    if (shape == 1) span.set_attribute(semconv::http_request_method, "GET");
     if (shape == 2) {
-      span.set_attribute("db.collection.name", 12);
+      span.set_attribute(semconv::db_collection_name, 12);
       span.set_attribute("http.request.method", 2.5);
       span.set_status(StatusCode::error, "the query failed");
       span.add_event("retried");
@@ -535,4 +538,53 @@ TEST_CASE("recycled span records carry only their own span's data") {
                          {"db.collection.name", "specs-with-a-long-collection-name"},
                          {"list", std::vector<std::int64_t>{1, 2}}});
   }
+}
+
+TEST_CASE("a key known at compile time is held by reference and matches the same key as text") {
+  Fixture fixture;
+  constexpr ConstantKey custom{"order.line.item.count"};
+  {
+    auto span = fixture.tracer.start_span("checkout");
+    span.set_attribute(semconv::http_route, "/cart");
+    span.set_attribute("http.route", "/cart/{id}");  // replaces, as text of the same key
+    span.set_attribute("order.line.item.count", 2);
+    span.set_attribute(custom, 3);  // replaces the text key of the same name
+    span.set_attribute(semconv::error_type, AttributeValue(std::vector<std::int64_t>{1, 2}));
+    span.add_event("paid", {{semconv::exception_type, "none"}, {"plain.event.key", 1}});
+    span.set_attributes({{semconv::url_path, "/cart/7"}});
+    const AttributeList& set = span.data()->attributes;
+    REQUIRE(set.size() == 4);
+    CHECK(set[0].key.refers_to(semconv::http_route));  // the first form stays
+    CHECK_FALSE(set[1].key.refers_to(custom));
+    CHECK(set[2].key.refers_to(semconv::error_type));
+    CHECK(set[3].key.refers_to(semconv::url_path));  // through set_attributes too
+    REQUIRE(span.data()->events.size() == 1);
+    CHECK(span.data()->events[0].attributes[0].key.refers_to(semconv::exception_type));
+    CHECK_FALSE(span.data()->events[0].attributes[1].key.constant());
+  }
+  auto spans = fixture.flushed();
+  const SpanData& data = fixture.only(spans).data;
+  CHECK(data.attributes == Attributes{{"http.route", "/cart/{id}"},
+                                      {"order.line.item.count", 3},
+                                      {"error.type", std::vector<std::int64_t>{1, 2}},
+                                      {"url.path", "/cart/7"}});
+  CHECK(data.attributes[0].key.data() == semconv::http_route.text().data());  // not copied
+  CHECK(data.events[0].attributes ==
+        Attributes{{"exception.type", "none"}, {"plain.event.key", 1}});
+}
+
+TEST_CASE("a key held by reference counts against the attribute limit like any other") {
+  ProviderSettings settings;
+  settings.limits.attribute_count = 1;
+  Fixture fixture(settings);
+  {
+    auto span = fixture.tracer.start_span("limited");
+    span.set_attribute(semconv::http_route, "/a");
+    span.set_attribute(semconv::url_path, "/a/1");
+    span.set_attribute(semconv::http_route, "/b");
+  }
+  auto spans = fixture.flushed();
+  const SpanData& data = fixture.only(spans).data;
+  CHECK(data.attributes == Attributes{{"http.route", "/b"}});
+  CHECK(data.dropped_attributes_count == 1);
 }

@@ -11,7 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,8 +75,130 @@ class AttributeValue {
   Storage storage_;
 };
 
+/// An attribute key known when the program is compiled: a string literal or another constant of
+/// static storage duration (the constructor runs at compile time, so nothing else compiles).
+/// Spans keep such a key by reference: setting it copies no text, and the recycled record of an
+/// earlier span that set it matches it with one pointer comparison. The semantic-convention names
+/// in semantic_conventions.hpp are of this type. (The text must outlive the spans that hold it,
+/// as a program's own constants do; not those of a shared library unloaded while its spans are
+/// still waiting for export.)
+class ConstantKey {
+ public:
+  explicit consteval ConstantKey(const char* text) noexcept : text_(text) {}
+
+  constexpr std::string_view text() const noexcept { return text_; }
+
+ private:
+  friend class AttributeKey;
+  struct Referred {};
+  constexpr ConstantKey(Referred, std::string_view text) noexcept : text_(text) {}
+
+  std::string_view text_;
+};
+
+/// The key of an attribute as stored: a ConstantKey held by reference, or its own copy of any
+/// other text (up to 16 bytes inline, longer on the heap). Reads as a std::string_view and
+/// compares by text, whichever form it has.
+class AttributeKey {
+ public:
+  AttributeKey() noexcept : data_(inline_) {}
+  AttributeKey(ConstantKey key) noexcept
+      : data_(key.text_.data()), size_(key.text_.size()), capacity_(0) {}
+  template <typename Text>
+  requires(std::is_convertible_v<const Text&, std::string_view> &&
+           !std::is_same_v<Text, AttributeKey>) AttributeKey(const Text& text)
+      : AttributeKey() {
+    assign(std::string_view(text));
+  }
+  AttributeKey(const AttributeKey& other) : AttributeKey() { copy_from(other); }
+  AttributeKey(AttributeKey&& other) noexcept : AttributeKey() { take_from(other); }
+  AttributeKey& operator=(const AttributeKey& other) {
+    if (this != &other) copy_from(other);
+    return *this;
+  }
+  AttributeKey& operator=(AttributeKey&& other) noexcept {
+    if (this != &other) {
+      release_heap();
+      take_from(other);
+    }
+    return *this;
+  }
+  ~AttributeKey() { release_heap(); }
+
+  const char* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::string_view view() const noexcept { return {data_, size_}; }
+  operator std::string_view() const noexcept { return view(); }
+
+  /// Copies `text` (into the buffer this key already has, when it is large enough).
+  void assign(std::string_view text);
+  /// Refers to `key`, copying nothing.
+  void assign(ConstantKey key) noexcept {
+    release_heap();
+    data_ = key.text_.data();
+    size_ = key.text_.size();
+    capacity_ = 0;
+  }
+  /// Whether this key refers to `key` itself (not merely to an equal text). A ConstantKey's text
+  /// has static storage, so no copy this key holds can be at its address.
+  bool refers_to(ConstantKey key) const noexcept {
+    return data_ == key.text_.data() && size_ == key.text_.size();
+  }
+  /// The ConstantKey this key refers to, if it refers to one.
+  std::optional<ConstantKey> constant() const noexcept {
+    if (is_inline() || capacity_ != 0) return std::nullopt;
+    return ConstantKey(ConstantKey::Referred{}, view());
+  }
+
+  friend bool operator==(const AttributeKey& left, const AttributeKey& right) noexcept {
+    return left.view() == right.view();
+  }
+  friend auto operator<=>(const AttributeKey& left, const AttributeKey& right) noexcept {
+    return left.view() <=> right.view();
+  }
+  // Templates, so that a literal or a std::string compares without being made a key first.
+  template <typename Text>
+  requires(std::is_convertible_v<const Text&, std::string_view> &&
+           !std::is_same_v<Text, AttributeKey>) friend bool
+  operator==(const AttributeKey& left, const Text& right) noexcept {
+    return left.view() == std::string_view(right);
+  }
+  template <typename Text>
+  requires(std::is_convertible_v<const Text&, std::string_view> &&
+           !std::is_same_v<Text, AttributeKey>) friend auto
+  operator<=>(const AttributeKey& left, const Text& right) noexcept {
+    return left.view() <=> std::string_view(right);
+  }
+  friend std::ostream& operator<<(std::ostream& out, const AttributeKey& key);
+
+ private:
+  static constexpr std::size_t inline_capacity = 16;
+
+  bool is_inline() const noexcept { return data_ == inline_; }
+  bool on_heap() const noexcept { return !is_inline() && capacity_ != 0; }
+  void release_heap() noexcept {
+    if (on_heap()) {
+      delete[] data_;
+      data_ = inline_;
+      size_ = 0;
+    }
+  }
+  void copy_from(const AttributeKey& other);
+  void take_from(AttributeKey& other) noexcept;
+
+  // data_ always points at the text, so reading a key takes no branch: at inline_, at a
+  // ConstantKey's text (capacity_ 0), or at a heap buffer of capacity_ bytes that this key owns.
+  const char* data_;
+  std::size_t size_ = 0;
+  union {
+    char inline_[inline_capacity];
+    std::size_t capacity_;
+  };
+};
+
 struct Attribute {
-  std::string key;
+  AttributeKey key;
   AttributeValue value;
 
   friend bool operator==(const Attribute&, const Attribute&) = default;
@@ -172,12 +296,12 @@ struct SpanLimits {
 };
 
 /// Appends or replaces `attribute` in `attributes` while honouring `count_limit` and
-/// `value_length_limit`. Returns false when the attribute was dropped for the count limit.
+/// `value_length_limit`. Returns false when the attribute was dropped for the count limit. A key
+/// held by reference (ConstantKey) stays so.
+bool set_attribute_within_limits(Attributes& attributes, Attribute attribute,
+                                 std::uint32_t count_limit, std::uint32_t value_length_limit);
 bool set_attribute_within_limits(Attributes& attributes, std::string_view key, AttributeValue value,
                                  std::uint32_t count_limit, std::uint32_t value_length_limit);
-bool set_attribute_within_limits(AttributeList& attributes, std::string_view key,
-                                 AttributeValue value, std::uint32_t count_limit,
-                                 std::uint32_t value_length_limit);
 
 /// Shortens every string in `value` to at most `length_limit` bytes, never splitting a UTF-8
 /// sequence.

@@ -118,34 +118,22 @@ class SpanRef {
   /// (The value is only converted when the span records, so a sampled-out span costs nothing.)
   template <typename Value>
   const SpanRef& set_attribute(std::string_view key, Value&& value) const noexcept {
-    if (record_ == nullptr) return *this;
-    using Plain = std::remove_cvref_t<Value>;
-    // Scalars and borrowed strings are written straight into the span's storage; anything else
-    // (vectors, owned strings to move from) goes through AttributeValue.
-    if constexpr (std::is_same_v<Plain, bool>) {
-      set_scalar_attribute(key, static_cast<bool>(value));
-    } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char> &&
-                         (std::is_signed_v<Plain> || sizeof(Plain) < sizeof(std::int64_t))) {
-      set_scalar_attribute(key, static_cast<std::int64_t>(value));
-    } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char>) {
-      // 64-bit unsigned: typed when it fits, else AttributeValue keeps its exact digits.
-      if (value <= static_cast<Plain>(std::numeric_limits<std::int64_t>::max()))
-        set_scalar_attribute(key, static_cast<std::int64_t>(value));
-      else
-        set_attribute_value(key, AttributeValue(value));
-    } else if constexpr (std::is_floating_point_v<Plain>) {
-      set_scalar_attribute(key, static_cast<double>(value));
-    } else if constexpr (std::is_convertible_v<Value&&, std::string_view> &&
-                         !(std::is_same_v<Plain, std::string> &&
-                           std::is_rvalue_reference_v<Value&&>)) {
-      set_string_attribute(key, std::string_view(value));
-    } else {
-      set_attribute_value(key, AttributeValue(std::forward<Value>(value)));
-    }
+    if (record_ != nullptr) set_typed(key, std::forward<Value>(value));
+    return *this;
+  }
+  /// The same for a key known at compile time, which the span holds by reference (see
+  /// ConstantKey): no copy of the key's text.
+  template <typename Value>
+  const SpanRef& set_attribute(ConstantKey key, Value&& value) const noexcept {
+    if (record_ != nullptr) set_typed(key, std::forward<Value>(value));
     return *this;
   }
 
   const SpanRef& set_attribute(std::string_view key, AttributeValue value) const noexcept {
+    if (record_ != nullptr) set_attribute_value(key, std::move(value));
+    return *this;
+  }
+  const SpanRef& set_attribute(ConstantKey key, AttributeValue value) const noexcept {
     if (record_ != nullptr) set_attribute_value(key, std::move(value));
     return *this;
   }
@@ -185,12 +173,45 @@ class SpanRef {
 
  protected:
   void release_record() noexcept;
+  // Only for a recording span (record_ set). Key is std::string_view or ConstantKey.
+  template <typename Key, typename Value>
+  void set_typed(const Key& key, Value&& value) const noexcept {
+    using Plain = std::remove_cvref_t<Value>;
+    // Scalars and borrowed strings are written straight into the span's storage; anything else
+    // (vectors, owned strings to move from) goes through AttributeValue.
+    if constexpr (std::is_same_v<Plain, bool>) {
+      set_scalar_attribute(key, static_cast<bool>(value));
+    } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char> &&
+                         (std::is_signed_v<Plain> || sizeof(Plain) < sizeof(std::int64_t))) {
+      set_scalar_attribute(key, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_integral_v<Plain> && !std::is_same_v<Plain, char>) {
+      // 64-bit unsigned: typed when it fits, else AttributeValue keeps its exact digits.
+      if (value <= static_cast<Plain>(std::numeric_limits<std::int64_t>::max()))
+        set_scalar_attribute(key, static_cast<std::int64_t>(value));
+      else
+        set_attribute_value(key, AttributeValue(value));
+    } else if constexpr (std::is_floating_point_v<Plain>) {
+      set_scalar_attribute(key, static_cast<double>(value));
+    } else if constexpr (std::is_convertible_v<Value&&, std::string_view> &&
+                         !(std::is_same_v<Plain, std::string> &&
+                           std::is_rvalue_reference_v<Value&&>)) {
+      set_string_attribute(key, std::string_view(value));
+    } else {
+      set_attribute_value(key, AttributeValue(std::forward<Value>(value)));
+    }
+  }
+
   void set_attribute_value(std::string_view key, AttributeValue&& value) const noexcept;
+  void set_attribute_value(ConstantKey key, AttributeValue&& value) const noexcept;
 
   void set_scalar_attribute(std::string_view key, bool value) const noexcept;
   void set_scalar_attribute(std::string_view key, std::int64_t value) const noexcept;
   void set_scalar_attribute(std::string_view key, double value) const noexcept;
   void set_string_attribute(std::string_view key, std::string_view value) const noexcept;
+  void set_scalar_attribute(ConstantKey key, bool value) const noexcept;
+  void set_scalar_attribute(ConstantKey key, std::int64_t value) const noexcept;
+  void set_scalar_attribute(ConstantKey key, double value) const noexcept;
+  void set_string_attribute(ConstantKey key, std::string_view value) const noexcept;
 
   /// Ends the span and gives this handle's reference to the pipeline. Only for Span's destructor:
   /// it relies on nobody else using this handle any more.

@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <string>
 
+#include "tachi_trace/semantic_conventions.hpp"
+
 namespace tachi_trace {
 
 namespace {
@@ -46,6 +48,17 @@ bool is_cancellation(const boost::system::error_code& error) noexcept {
 
 constexpr std::string_view cancelled_description = "cancelled";
 
+// The wrappers' own attribute names (the seed's, beside the semantic-convention ones).
+constexpr ConstantKey db_system{"db.system"};
+constexpr ConstantKey db_operation{"db.operation"};
+constexpr ConstantKey db_table{"db.table"};
+constexpr ConstantKey backend_name{"backend.name"};
+constexpr ConstantKey backend_operation{"backend.operation"};
+constexpr ConstantKey spec_id_key{"spec.id"};
+constexpr ConstantKey llm_backend{"llm.backend"};
+constexpr ConstantKey llm_model{"llm.model"};
+constexpr ConstantKey llm_duration_ms{"llm.duration_ms"};
+
 }  // namespace
 
 namespace detail {
@@ -55,12 +68,12 @@ Span start_query_span(const Tracer& tracer, std::string_view system, std::string
   JoinedName name{"db.", operation};
   Span span = tracer.start_span(name.view(), SpanKind::client);
   if (!span.is_recording()) return span;
-  span.set_attribute("db.system", system)
-      .set_attribute("db.operation", operation)
-      .set_attribute("db.table", table)
-      .set_attribute("db.system.name", system)
-      .set_attribute("db.operation.name", operation)
-      .set_attribute("db.collection.name", table);
+  span.set_attribute(db_system, system)
+      .set_attribute(db_operation, operation)
+      .set_attribute(db_table, table)
+      .set_attribute(semconv::db_system_name, system)
+      .set_attribute(semconv::db_operation_name, operation)
+      .set_attribute(semconv::db_collection_name, table);
   return span;
 }
 
@@ -69,7 +82,7 @@ Span start_backend_span(const Tracer& tracer, std::string_view backend,
   JoinedName name{"backend.", backend, ".", operation};
   Span span = tracer.start_span(name.view(), SpanKind::client);
   if (!span.is_recording()) return span;
-  span.set_attribute("backend.name", backend).set_attribute("backend.operation", operation);
+  span.set_attribute(backend_name, backend).set_attribute(backend_operation, operation);
   return span;
 }
 
@@ -77,17 +90,17 @@ Span start_execution_span(const Tracer& tracer, const SpecIdentifier& spec_id,
                           std::string_view backend, std::string_view model) noexcept {
   Span span = tracer.start_span("llm.execution", SpanKind::client);
   if (!span.is_recording()) return span;
-  span.set_attribute("spec.id", spec_id.attribute())
-      .set_attribute("llm.backend", backend)
-      .set_attribute("llm.model", model)
-      .set_attribute("gen_ai.system", backend)
-      .set_attribute("gen_ai.request.model", model);
+  span.set_attribute(spec_id_key, spec_id.attribute())
+      .set_attribute(llm_backend, backend)
+      .set_attribute(llm_model, model)
+      .set_attribute(semconv::gen_ai_system, backend)
+      .set_attribute(semconv::gen_ai_request_model, model);
   return span;
 }
 
 void set_execution_duration(const SpanRef& span,
                             std::chrono::steady_clock::duration elapsed) noexcept {
-  span.set_attribute("llm.duration_ms", std::chrono::duration<double, std::milli>(elapsed).count());
+  span.set_attribute(llm_duration_ms, std::chrono::duration<double, std::milli>(elapsed).count());
 }
 
 void mark_exception(const SpanRef& span, const std::exception_ptr& error) noexcept {

@@ -20,6 +20,7 @@
 #include "propagation/text.hpp"
 #include "tachi_trace/beast_client.hpp"
 #include "tachi_trace/propagation_beast.hpp"
+#include "tachi_trace/semantic_conventions.hpp"
 #include "tachi_trace/task.hpp"
 #include "tachi_trace/url.hpp"
 
@@ -211,22 +212,22 @@ SpanStartOptions client_span_options(const HttpClientRequest& request, const Cli
   options.kind = SpanKind::client;
   options.attributes.reserve(4);
   options.attributes.push_back(
-      {"http.request.method", http_semantics::known_method(request.method_string())});
-  options.attributes.push_back({"server.address", target.url.host});
-  options.attributes.push_back({"server.port", static_cast<std::int64_t>(target.url.port)});
-  options.attributes.push_back({"url.full", target.full});
+      {semconv::http_request_method, http_semantics::known_method(request.method_string())});
+  options.attributes.push_back({semconv::server_address, target.url.host});
+  options.attributes.push_back({semconv::server_port, static_cast<std::int64_t>(target.url.port)});
+  options.attributes.push_back({semconv::url_full, target.full});
   return options;
 }
 
 void record_response(const SpanRef& span, const HttpClientResponse& response, bool header_only) {
   const unsigned code = response.result_int();
-  span.set_attribute("http.response.status_code", static_cast<std::int64_t>(code));
+  span.set_attribute(semconv::http_response_status_code, static_cast<std::int64_t>(code));
   const std::string_view version = http_semantics::protocol_version(response.version());
-  if (!version.empty()) span.set_attribute("network.protocol.version", version);
-  if (!header_only) span.set_attribute("http.response.body.size", response.body().size());
+  if (!version.empty()) span.set_attribute(semconv::network_protocol_version, version);
+  if (!header_only) span.set_attribute(semconv::http_response_body_size, response.body().size());
   // Client spans mark 4xx as well as 5xx; the reason is in the status code.
   if (code >= 400 || code < 100) {
-    span.set_attribute("error.type", std::to_string(code));
+    span.set_attribute(semconv::error_type, std::to_string(code));
     span.set_status(StatusCode::error);
   }
 }
@@ -235,7 +236,7 @@ void record_response(const SpanRef& span, const HttpClientResponse& response, bo
 /// formatter goes through inet_ntop and sprintf, a noticeable share of a traced call's cost.
 void set_peer_address(const SpanRef& span, const net::ip::address& address) {
   if (!address.is_v4()) {
-    span.set_attribute("network.peer.address", address.to_string());
+    span.set_attribute(semconv::network_peer_address, address.to_string());
     return;
   }
   const auto bytes = address.to_v4().to_bytes();
@@ -248,7 +249,7 @@ void set_peer_address(const SpanRef& span, const net::ip::address& address) {
     if (value >= 10) text[length++] = static_cast<char>('0' + value / 10 % 10);
     text[length++] = static_cast<char>('0' + value % 10);
   }
-  span.set_attribute("network.peer.address", std::string_view(text.data(), length));
+  span.set_attribute(semconv::network_peer_address, std::string_view(text.data(), length));
 }
 
 void record_exchange(const SpanRef& span, const HttpClientRequest& request,
@@ -256,19 +257,20 @@ void record_exchange(const SpanRef& span, const HttpClientRequest& request,
   if (!span.is_recording()) return;
   const std::string_view method = request.method_string();
   if (http_semantics::known_method(method) != method)
-    span.set_attribute("http.request.method_original", method);
-  if (!request.body().empty()) span.set_attribute("http.request.body.size", request.body().size());
+    span.set_attribute(semconv::http_request_method_original, method);
+  if (!request.body().empty())
+    span.set_attribute(semconv::http_request_body_size, request.body().size());
   if (exchange.peer.port() != 0) {
     set_peer_address(span, exchange.peer.address());
 
-    span.set_attribute("network.peer.port", static_cast<std::int64_t>(exchange.peer.port()));
+    span.set_attribute(semconv::network_peer_port, static_cast<std::int64_t>(exchange.peer.port()));
   }
   if (exchange.response) {
     record_response(span, *exchange.response, request.method() == http::verb::head);
     return;
   }
-  span.set_attribute("network.protocol.version", "1.1");
-  span.set_attribute("error.type", http_semantics::error_type(exchange.error));
+  span.set_attribute(semconv::network_protocol_version, "1.1");
+  span.set_attribute(semconv::error_type, http_semantics::error_type(exchange.error));
   span.set_status(StatusCode::error, exchange.error.message());
 }
 

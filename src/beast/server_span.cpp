@@ -9,6 +9,7 @@
 #include "propagation/text.hpp"
 #include "tachi_trace/beast_server.hpp"
 #include "tachi_trace/propagation_beast.hpp"
+#include "tachi_trace/semantic_conventions.hpp"
 #include "tachi_trace/traced.hpp"
 
 namespace tachi_trace {
@@ -135,30 +136,30 @@ RequestFacts describe_request(const http::request_header<>& request,
 /// to give the sampler, at span creation.
 template <typename Add>
 void for_each_sampling_attribute(const RequestFacts& facts, Add&& add) {
-  add("http.request.method", facts.method);
-  add("url.path", facts.path);
-  add("url.scheme", facts.scheme);
+  add(semconv::http_request_method, facts.method);
+  add(semconv::url_path, facts.path);
+  add(semconv::url_scheme, facts.scheme);
   if (facts.query) {
     if (http_semantics::has_sensitive_query_value(*facts.query))
-      add("url.query", std::string_view(http_semantics::redact_query(*facts.query)));
+      add(semconv::url_query, std::string_view(http_semantics::redact_query(*facts.query)));
     else
-      add("url.query", *facts.query);
+      add(semconv::url_query, *facts.query);
   }
   if (facts.server) {
-    add("server.address", facts.server->host);
+    add(semconv::server_address, facts.server->host);
     const auto port = facts.server->port.value_or(http_semantics::default_port(facts.scheme));
-    add("server.port", static_cast<std::int64_t>(port));
+    add(semconv::server_port, static_cast<std::int64_t>(port));
   }
-  if (!facts.client_address.empty()) add("client.address", facts.client_address);
-  if (facts.user_agent) add("user_agent.original", *facts.user_agent);
+  if (!facts.client_address.empty()) add(semconv::client_address, facts.client_address);
+  if (facts.user_agent) add(semconv::user_agent_original, *facts.user_agent);
 }
 
 /// The sampling attributes as a list, for a sampler that reads them.
 Attributes sampling_attributes(const RequestFacts& facts) {
   Attributes attributes;
   attributes.reserve(8);
-  for_each_sampling_attribute(facts, [&attributes](std::string_view key, auto value) {
-    attributes.push_back(Attribute{std::string(key), AttributeValue(value)});
+  for_each_sampling_attribute(facts, [&attributes](auto key, auto value) {
+    attributes.push_back(Attribute{key, AttributeValue(value)});
   });
   return attributes;
 }
@@ -168,14 +169,14 @@ void set_recorded_attributes(const SpanRef& span, const RequestFacts& facts, uns
                              const HttpConnectionInfo& connection,
                              std::optional<std::uint64_t> body_size) {
   if (facts.method != facts.method_original)
-    span.set_attribute("http.request.method_original", facts.method_original);
+    span.set_attribute(semconv::http_request_method_original, facts.method_original);
   if (!connection.peer_address.empty()) {
-    span.set_attribute("network.peer.address", connection.peer_address);
-    span.set_attribute("network.peer.port", static_cast<std::int64_t>(connection.peer_port));
+    span.set_attribute(semconv::network_peer_address, connection.peer_address);
+    span.set_attribute(semconv::network_peer_port, static_cast<std::int64_t>(connection.peer_port));
   }
   const std::string_view protocol = http_semantics::protocol_version(version);
-  if (!protocol.empty()) span.set_attribute("network.protocol.version", protocol);
-  if (body_size) span.set_attribute("http.request.body.size", *body_size);
+  if (!protocol.empty()) span.set_attribute(semconv::network_protocol_version, protocol);
+  if (body_size) span.set_attribute(semconv::http_request_body_size, *body_size);
 }
 
 std::string address_text(const boost::asio::ip::address& address) {
@@ -234,9 +235,8 @@ HttpServerSpan start_http_server_span(const http::request_header<>& request,
   result.server_timing_ = options.server_timing;
   if (result.span_.is_recording()) {
     if (!sampler_reads_attributes) {
-      for_each_sampling_attribute(facts, [&result](std::string_view key, auto value) {
-        result.span_.set_attribute(key, value);
-      });
+      for_each_sampling_attribute(
+          facts, [&result](auto key, auto value) { result.span_.set_attribute(key, value); });
     }
     set_recorded_attributes(result.span_, facts, request.version(), connection, body_size);
   }
@@ -245,7 +245,7 @@ HttpServerSpan start_http_server_span(const http::request_header<>& request,
 
 void HttpServerSpan::set_route(std::string_view route) const noexcept {
   if (!span_.is_recording()) return;
-  span_.set_attribute("http.route", route);
+  span_.set_attribute(semconv::http_route, route);
   // "{method} {route}", built on the stack when it fits (it nearly always does): no allocation
   // per request for a name the span's record copies anyway.
   std::array<char, 256> buffer;
@@ -273,8 +273,8 @@ void HttpServerSpan::record_response(http::response_header<>& response,
     response.set(server_timing_header, format_server_timing(span_.context()));
   if (!span_.is_recording()) return;
   const unsigned code = response.result_int();
-  span_.set_attribute("http.response.status_code", static_cast<std::int64_t>(code));
-  if (body_size) span_.set_attribute("http.response.body.size", *body_size);
+  span_.set_attribute(semconv::http_response_status_code, static_cast<std::int64_t>(code));
+  if (body_size) span_.set_attribute(semconv::http_response_body_size, *body_size);
   const bool server_error = code >= 500 || code < 100 || code > 599;
   const bool client_error = code >= 400 && code < 500;
   // The reason is in the status code, so the status carries no description.
@@ -287,9 +287,9 @@ void HttpServerSpan::record_exception(const std::exception_ptr& error) noexcept 
   detail::mark_exception(span_, error);  // the exception event, status Error with its message
   error_recorded_ = true;
   try {
-    span_.set_attribute("error.type", http_semantics::exception_type(error));
+    span_.set_attribute(semconv::error_type, http_semantics::exception_type(error));
   } catch (...) {
-    span_.set_attribute("error.type", "_OTHER");
+    span_.set_attribute(semconv::error_type, "_OTHER");
   }
 }
 
@@ -302,7 +302,7 @@ void HttpServerSpan::mark_error(std::string_view error_type,
                                 std::string_view description) noexcept {
   if (error_recorded_) return;  // the first failure explains the span
   error_recorded_ = true;
-  span_.set_attribute("error.type", error_type);
+  span_.set_attribute(semconv::error_type, error_type);
   span_.set_status(StatusCode::error, description);
 }
 

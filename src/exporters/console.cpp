@@ -48,7 +48,7 @@ void append_attributes(std::string& line, std::span<const Attribute> attributes)
 nlohmann::json attributes_json(std::span<const Attribute> attributes) {
   nlohmann::json object = nlohmann::json::object();
   for (const auto& attribute : attributes) {
-    std::visit([&](const auto& value) { object[attribute.key] = value; },
+    std::visit([&](const auto& value) { object[std::string(attribute.key)] = value; },
                attribute.value.storage());
   }
   return object;
