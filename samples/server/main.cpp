@@ -36,23 +36,7 @@
 #include "tachi_trace/setup.hpp"
 #include "tachi_trace/version.hpp"
 
-#if defined(__SANITIZE_THREAD__)
-#define TACHI_SAMPLE_THREAD_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TACHI_SAMPLE_THREAD_SANITIZER 1
-#endif
-#endif
-
-#ifdef TACHI_SAMPLE_THREAD_SANITIZER
-// Boost.Asio releases a type-erased executor's reference with a release decrement followed by an
-// acquire fence (detail::ref_count_down); ThreadSanitizer does not model standalone fences and
-// reports the executor's deletion on another io thread as a race. This binary is built with
-// ThreadSanitizer only for the tests, so it suppresses that one report (and nothing else).
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:boost::asio::execution::detail::shared_target_executor\n";
-}
-#endif
+#include "../../sanitizers/asio_executor_suppression.hpp"  // defines the ThreadSanitizer hook
 
 namespace {
 
