@@ -61,14 +61,14 @@ Expected<HttpUrl> parse_http_url(std::string_view text) {
   }
   url.target = target.empty()
                    ? "/"
-                   : (target.front() == '?' ? "/" + std::string(target) : std::string(target));
+                   : (target.front() == '?' ? '/' + std::string(target) : std::string(target));
   return url;
 }
 
 std::string HttpUrl::host_header() const {
-  std::string header = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string header = host.find(':') != std::string::npos ? '[' + host + "]" : host;
   const std::uint16_t default_port = secure ? 443 : 80;
-  if (port != default_port) header += ":" + std::to_string(port);
+  if (port != default_port) header += ':' + std::to_string(port);
   return header;
 }
 

@@ -167,7 +167,7 @@ net::awaitable<Response> SampleHandler::dispatch_spec(const Request& request,
   if (!id)
     co_return error_response(
         request, http::status::bad_request,
-        "\"" + std::string(match.id_text) + "\" is not a spec id: ids are positive integers");
+        '"' + std::string(match.id_text) + "\" is not a spec id: ids are positive integers");
   if (match.id == RouteId::spec) co_return co_await show_spec(*services_, request, *id);
   auto execution = execute_spec(*services_, request, *id, std::move(server_span));
   co_return co_await std::move(execution);

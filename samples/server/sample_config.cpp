@@ -166,14 +166,14 @@ tachi_trace::Expected<net::ip::address> parse_host(std::string_view host, bool b
     auto address = net::ip::make_address_v6(std::string(host), error);
     if (error)
       return Error{Error::Code::invalid_argument,
-                   "\"" + std::string(host) + "\" is not an IPv6 address"};
+                   '"' + std::string(host) + "\" is not an IPv6 address"};
     return net::ip::address(address);
   }
   if (host == "localhost") return net::ip::address(net::ip::make_address_v4("127.0.0.1"));
   auto address = net::ip::make_address_v4(std::string(host), error);
   if (error)
     return Error{Error::Code::invalid_argument,
-                 "\"" + std::string(host) +
+                 '"' + std::string(host) +
                      "\" is not an IPv4 address or localhost (IPv6 addresses go in brackets)"};
   return net::ip::address(address);
 }
@@ -243,7 +243,7 @@ tachi_trace::Expected<net::ip::tcp::endpoint> parse_listen_address(std::string_v
   const auto colon = bracketed ? text.find("]:") + 1 : text.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
     return Error{Error::Code::invalid_argument,
-                 "\"" + std::string(text) + "\" has no :port (write 127.0.0.1:8080 or [::1]:8080)"};
+                 '"' + std::string(text) + "\" has no :port (write 127.0.0.1:8080 or [::1]:8080)"};
   std::string_view host = text.substr(0, colon);
   if (bracketed) host = host.substr(1, host.size() - 2);
   auto address = parse_host(host, bracketed);
@@ -255,7 +255,7 @@ tachi_trace::Expected<net::ip::tcp::endpoint> parse_listen_address(std::string_v
 
 std::string http_origin(const net::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
-  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  const std::string host = address.is_v6() ? '[' + address.to_string() + "]" : address.to_string();
   return "http://" + host + ":" + std::to_string(endpoint.port());
 }
 

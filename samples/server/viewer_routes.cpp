@@ -81,7 +81,7 @@ HttpAnswer trace_answer(const tachi_trace::TraceViewerStore& store, std::string_
                         bool as_json) {
   auto trace_id = parse_trace_id(id_text);
   if (!trace_id)
-    return json_error(404, "\"" + std::string(id_text) +
+    return json_error(404, '"' + std::string(id_text) +
                                "\" is not a trace id (32 hexadecimal digits, not all zero)");
   if (!as_json) return file_answer("trace.html");
   auto json = store.trace_json(*trace_id);
