@@ -21,6 +21,7 @@
 #include "support/fake_transport_clock.hpp"
 #include "support/http_receiver.hpp"
 #include "support/span_samples.hpp"
+#include "support/test_certificates.hpp"
 #include "tachi_trace/exporters/jaeger.hpp"
 #include "tachi_trace/tracer.hpp"
 
@@ -268,4 +269,39 @@ TEST_CASE("Jaeger: POSTed as application/x-thrift through the pipeline, counted 
   auto counters = provider.counters();
   CHECK(counters.exporters[0].name == "jaeger");
   CHECK(counters.exporters[0].exported == 1);
+}
+
+TEST_CASE("Jaeger over https: verified against the CA its settings name") {
+  const TestCertificates certificates = make_test_certificates();
+  HttpReceiver receiver(HttpReceiver::Options{
+      .tls = ReceiverTls{certificates.server_certificate_pem, certificates.server_key_pem, {}}});
+  receiver.set_default_response({.status = 202});
+  TemporaryFile ca("ca.pem", certificates.ca_pem);
+  TemporaryFile other_ca("other-ca.pem", certificates.other_ca_pem);
+  JaegerExporterSettings settings;
+  settings.endpoint = receiver.url("/api/traces");
+  HttpExporterOptions options;
+  options.clock = std::make_shared<FakeTransportClock>();
+  options.diagnostics = [](std::string_view) {};
+  SpanSamples samples;
+  const SpanData span = samples.root_span();
+
+  SECTION("trusted: delivered") {
+    settings.certificate_file = ca.path();
+    auto exporter = make_jaeger_exporter(settings, options);
+    REQUIRE(exporter);
+    CHECK((*exporter)->export_spans(batch_of(samples.resource, {&span})).ok());
+    auto requests = receiver.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].header("Content-Type") == "application/x-thrift");
+  }
+  SECTION("signed by another CA: dropped, with the reason") {
+    settings.certificate_file = other_ca.path();
+    auto exporter = make_jaeger_exporter(settings, options);
+    REQUIRE(exporter);
+    auto result = (*exporter)->export_spans(batch_of(samples.resource, {&span}));
+    CHECK_FALSE(result.ok());
+    CHECK(result.message.find("certificate verify failed") != std::string::npos);
+    CHECK(receiver.request_count() == 0);
+  }
 }

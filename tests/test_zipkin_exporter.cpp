@@ -4,6 +4,7 @@
 #include "support/fake_transport_clock.hpp"
 #include "support/http_receiver.hpp"
 #include "support/span_samples.hpp"
+#include "support/test_certificates.hpp"
 #include "tachi_trace/exporters/zipkin.hpp"
 #include "tachi_trace/tracer.hpp"
 
@@ -17,6 +18,15 @@ namespace {
 std::unique_ptr<SpanExporter> make_exporter(const HttpReceiver& receiver) {
   ZipkinExporterSettings settings;
   settings.endpoint = receiver.url("/api/v2/spans");
+  HttpExporterOptions options;
+  options.clock = std::make_shared<FakeTransportClock>();
+  options.diagnostics = [](std::string_view) {};
+  auto exporter = make_zipkin_exporter(settings, options);
+  if (!exporter) FAIL(exporter.error().message);
+  return std::move(*exporter);
+}
+
+std::unique_ptr<SpanExporter> make_tls_exporter(const ZipkinExporterSettings& settings) {
   HttpExporterOptions options;
   options.clock = std::make_shared<FakeTransportClock>();
   options.diagnostics = [](std::string_view) {};
@@ -240,4 +250,48 @@ TEST_CASE("Zipkin: a refused request carries the server's text in its reason") {
   CHECK(result.message ==
         "POST " + receiver.url("/api/v2/spans") +
             ": the server answered 400 Bad Request: Malformed reading List<Span>");
+}
+
+TEST_CASE(
+    "Zipkin over https: verified against the CA its settings name, with a client certificate") {
+  const TestCertificates certificates = make_test_certificates();
+  HttpReceiver receiver(
+      HttpReceiver::Options{.tls = ReceiverTls{certificates.server_certificate_pem,
+                                               certificates.server_key_pem, certificates.ca_pem}});
+  receiver.set_default_response({.status = 202});
+  TemporaryFile ca("ca.pem", certificates.ca_pem);
+  TemporaryFile other_ca("other-ca.pem", certificates.other_ca_pem);
+  TemporaryFile client_certificate("client.pem", certificates.client_certificate_pem);
+  TemporaryFile client_key("client-key.pem", certificates.client_key_pem);
+  ZipkinExporterSettings settings;
+  settings.endpoint = receiver.url("/api/v2/spans");
+  settings.client_certificate_file = client_certificate.path();
+  settings.client_key_file = client_key.path();
+  SpanSamples samples;
+  const SpanData span = samples.root_span();
+
+  SECTION("trusted: delivered") {
+    settings.certificate_file = ca.path();
+    auto exporter = make_tls_exporter(settings);
+    auto result = exporter->export_spans(batch_of(samples.resource, {&span}));
+    CHECK(result.ok());
+    auto requests = receiver.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(json::parse(requests[0].body).at(0).at("id") == span.context.span_id.to_hex());
+  }
+  SECTION("signed by another CA: dropped, with the reason") {
+    settings.certificate_file = other_ca.path();
+    auto exporter = make_tls_exporter(settings);
+    auto result = exporter->export_spans(batch_of(samples.resource, {&span}));
+    CHECK_FALSE(result.ok());
+    CHECK(result.message.find("certificate verify failed") != std::string::npos);
+    CHECK(receiver.request_count() == 0);
+  }
+  SECTION("an unreadable CA file: an error when the exporter is made") {
+    settings.certificate_file = "/nonexistent/ca.pem";
+    auto exporter = make_zipkin_exporter(settings);
+    REQUIRE_FALSE(exporter);
+    CHECK(exporter.error().message.starts_with(
+        "the zipkin exporter: cannot load CA certificates from \"/nonexistent/ca.pem\""));
+  }
 }

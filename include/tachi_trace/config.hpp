@@ -121,14 +121,22 @@ struct OtlpExporterSettings {
   std::string client_certificate_file;
 };
 
+// Zipkin and Jaeger have no standard variables for TLS files: set these in code. Without them, an
+// https endpoint is verified against the system's CA store.
 struct ZipkinExporterSettings {
   std::string endpoint = "http://localhost:9411/api/v2/spans";
   std::chrono::milliseconds timeout{10000};
+  std::string certificate_file;  // PEM CA bundle for https; empty = system store
+  std::string client_key_file;
+  std::string client_certificate_file;
 };
 
 struct JaegerExporterSettings {
   std::string endpoint = "http://localhost:14268/api/traces";
   std::chrono::milliseconds timeout{10000};
+  std::string certificate_file;  // PEM CA bundle for https; empty = system store
+  std::string client_key_file;
+  std::string client_certificate_file;
 };
 
 struct ConsoleExporterSettings {
