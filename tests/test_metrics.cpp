@@ -448,6 +448,11 @@ TEST_CASE("concurrent observations are all counted and every scrape is consisten
         std::to_string(threads * per_thread));
   CHECK(text.find("load_seconds_count", {{"worker", "2"}})->value == std::to_string(per_thread));
   CHECK(text.find("load_seconds_sum", {{"worker", "2"}})->value == std::to_string(per_thread));
+  int shared_sum = 0;  // every thread observed 0, 1, 2, 0, 1, ...
+  for (int index = 0; index < per_thread; ++index)
+    shared_sum += index % 3;
+  CHECK(text.find("load_seconds_sum", {{"worker", "shared"}})->value ==
+        std::to_string(threads * shared_sum));
   CHECK(text.find("load_seconds_bucket", {{"worker", "shared"}, {"le", "0.5"}})->value ==
         std::to_string(threads * (per_thread / 3 + 1)));
   CHECK_FALSE(

@@ -167,13 +167,22 @@ class Histogram {
   MetricPoint snapshot() const;
 
  private:
-  struct Bucket;
+  struct ExemplarSlot;
+  struct StripeSum;
+  struct CountLine;
   std::size_t bucket_index(double value) const noexcept;
   void record(double value, const SpanContext* exemplar_context) noexcept;
+  std::atomic<std::uint64_t>& count(std::size_t stripe, std::size_t bucket) const noexcept;
 
+  // Counts and sums are kept in stripes, one chosen per thread, each on cache lines of its own:
+  // threads observing at once on different cores do not write the same lines. A snapshot adds
+  // the stripes up.
   std::vector<double> bounds_;
-  std::unique_ptr<Bucket[]> buckets_;  // bounds_.size() + 1, the last for +Inf
-  std::atomic<double> sum_{0};
+  std::size_t stripes_;           // a power of two
+  std::size_t lines_per_stripe_;  // enough for bounds_.size() + 1 counts
+  std::unique_ptr<CountLine[]> counts_;
+  std::unique_ptr<StripeSum[]> sums_;
+  std::unique_ptr<ExemplarSlot[]> exemplars_;  // one per bucket, the last for +Inf
 };
 
 // ---- families and the registry
