@@ -15,9 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-std::unique_ptr<SpanExporter> make_exporter(const HttpReceiver& receiver) {
-  ZipkinExporterSettings settings;
-  settings.endpoint = receiver.url("/api/v2/spans");
+std::unique_ptr<SpanExporter> make_exporter(const ZipkinExporterSettings& settings) {
   HttpExporterOptions options;
   options.clock = std::make_shared<FakeTransportClock>();
   options.diagnostics = [](std::string_view) {};
@@ -26,13 +24,10 @@ std::unique_ptr<SpanExporter> make_exporter(const HttpReceiver& receiver) {
   return std::move(*exporter);
 }
 
-std::unique_ptr<SpanExporter> make_tls_exporter(const ZipkinExporterSettings& settings) {
-  HttpExporterOptions options;
-  options.clock = std::make_shared<FakeTransportClock>();
-  options.diagnostics = [](std::string_view) {};
-  auto exporter = make_zipkin_exporter(settings, options);
-  if (!exporter) FAIL(exporter.error().message);
-  return std::move(*exporter);
+std::unique_ptr<SpanExporter> make_exporter(const HttpReceiver& receiver) {
+  ZipkinExporterSettings settings;
+  settings.endpoint = receiver.url("/api/v2/spans");
+  return make_exporter(settings);
 }
 
 /// Exports `spans` to a fresh receiver and returns the JSON array it received.
@@ -272,7 +267,7 @@ TEST_CASE(
 
   SECTION("trusted: delivered") {
     settings.certificate_file = ca.path();
-    auto exporter = make_tls_exporter(settings);
+    auto exporter = make_exporter(settings);
     auto result = exporter->export_spans(batch_of(samples.resource, {&span}));
     CHECK(result.ok());
     auto requests = receiver.requests();
@@ -281,7 +276,7 @@ TEST_CASE(
   }
   SECTION("signed by another CA: dropped, with the reason") {
     settings.certificate_file = other_ca.path();
-    auto exporter = make_tls_exporter(settings);
+    auto exporter = make_exporter(settings);
     auto result = exporter->export_spans(batch_of(samples.resource, {&span}));
     CHECK_FALSE(result.ok());
     CHECK(result.message.find("certificate verify failed") != std::string::npos);
