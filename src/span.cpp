@@ -236,7 +236,7 @@ void store_value(SpanRecord* record, const Key& key, AttributeValue&& value) noe
   });
 }
 
-// Stores a copy of `attribute`, its value written in place where that reuses buffers.
+// Stores a copy of `value` under `key`, written in place where that reuses buffers.
 template <typename Key>
 void store_copy(SpanRecord* record, const Key& key, const AttributeValue& value) noexcept {
   if (const auto* text = value.get_if<std::string>())
