@@ -27,20 +27,24 @@
 //
 // error.type values: the status code ("404", "503"), `timeout`, `connection_refused`,
 // `connection_reset` (the server closed or reset the connection), `host_not_found`,
-// `response_too_large`, `malformed_response`, `cancelled`, or `_OTHER`.
+// `tls_failure` (the TLS handshake failed: an untrusted certificate, one for another host, no
+// common protocol version), `response_too_large`, `malformed_response`, `cancelled`, or `_OTHER`.
 //
 // Results are values: an HTTP response whatever its status, or an `Error` (invalid_argument for a
-// URL that is not `http://host[:port][/path][?query]`, unsupported for https, timed_out,
-// io_failure) whose message names the method, the redacted URL and the reason. One timeout bounds
-// the whole call: name lookup, connection, request and response. Responses are read up to header
-// and body limits. Only plain http over TCP: put TLS in front with a proxy, or use Beast's
-// ssl_stream with `inject_current_context` for https. User information in a URL becomes a Basic
-// Authorization header.
+// URL that is not `http[s]://host[:port][/path][?query]`, timed_out, io_failure) whose message
+// names the method, the redacted URL and the reason. One timeout bounds the whole call: name
+// lookup, connection, TLS handshake, request and response. Responses are read up to header and
+// body limits. User information in a URL becomes a Basic Authorization header.
 //
-// `HttpClient` keeps one connection open between calls to the same host and port and sends the
-// next request on it. When a reused connection turns out closed by the server before any byte of
-// the response came back, an idempotent request is sent once more on a new connection, inside the
-// same span. One call at a time per client; the client must outlive its calls.
+// https verifies the server's certificate, and that it is valid for the URL's host, against the
+// system's CA store or the CA file of `HttpClientOptions::tls` (TLS 1.2 or later; a client
+// certificate and key for mutual TLS); the host name is sent as SNI. A CA or key file that cannot
+// be read is an error of the call (io_failure, naming the file), before any span starts.
+//
+// `HttpClient` keeps one connection open between calls to the same scheme, host and port and sends
+// the next request on it. When a reused connection turns out closed by the server before any byte
+// of the response came back, an idempotent request is sent once more on a new connection, inside
+// the same span. One call at a time per client; the client must outlive its calls.
 #pragma once
 
 #include <chrono>
@@ -61,6 +65,7 @@
 #include "tachi_trace/error.hpp"
 #include "tachi_trace/propagation.hpp"
 #include "tachi_trace/tracer.hpp"
+#include "tachi_trace/transport.hpp"
 
 namespace tachi_trace {
 
@@ -86,6 +91,9 @@ struct HttpClientOptions {
   PropagatorPointer propagator;
   /// Makes the CLIENT spans; empty: global_tracer(), at each call.
   std::optional<Tracer> tracer;
+  /// For https URLs: trusted CAs (the system's store by default) and an optional client
+  /// certificate. Read at a client's first https call.
+  TlsSettings tls;
 };
 
 /// Options from finalized configuration: the propagator of OTEL_PROPAGATORS; the rest at their

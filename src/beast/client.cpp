@@ -23,6 +23,7 @@
 #include "tachi_trace/semantic_conventions.hpp"
 #include "tachi_trace/task.hpp"
 #include "tachi_trace/url.hpp"
+#include "transport/tls.hpp"
 
 namespace tachi_trace {
 
@@ -306,60 +307,102 @@ void inject_current_context(http::fields& headers, const TextMapPropagator& prop
 struct HttpClient::State {
   net::any_io_executor executor;  // a strand: the stream's timeouts need one
   HttpClientOptions options;
-  std::optional<boost::beast::tcp_stream> stream;
+  std::unique_ptr<net::ssl::context> tls;  // made for the first https call; outlives the streams
+  // The open connection, if any: one of the two.
+  std::optional<boost::beast::tcp_stream> plain_stream;
+  std::optional<detail::TlsStream> secure_stream;
   boost::beast::flat_buffer buffer;
-  std::string host;  // where `stream` is connected
+  std::string host;  // where the connection goes
   std::uint16_t port = 0;
 
-  bool can_reuse(const HttpUrl& url) {
-    return stream && stream->socket().is_open() && host == url.host && port == url.port &&
-           buffer.size() == 0 && still_open(stream->socket());
+  boost::beast::tcp_stream* transport() noexcept {
+    if (secure_stream) return &secure_stream->next_layer();
+    return plain_stream ? &*plain_stream : nullptr;
   }
+  bool can_reuse(const HttpUrl& url) {
+    boost::beast::tcp_stream* open = transport();
+    return open != nullptr && open->socket().is_open() && secure_stream.has_value() == url.secure &&
+           host == url.host && port == url.port && buffer.size() == 0 && still_open(open->socket());
+  }
+  // Without a TLS close_notify: HTTP/1.1 framing tells where each response ends, and waiting for
+  // the server's reply would hold the client up for nothing.
   void close() noexcept {
-    stream.reset();
+    secure_stream.reset();
+    plain_stream.reset();
     buffer.clear();
     host.clear();
     port = 0;
   }
-  net::awaitable<boost::system::error_code> connect(const HttpUrl& url, CallDeadline deadline);
-  net::awaitable<Exchange> send_and_receive(HttpClientRequest& request, CallDeadline deadline);
+  Expected<bool> prepare_tls();
+  net::awaitable<std::optional<Exchange>> connect(const HttpUrl& url, CallDeadline deadline,
+                                                  std::string_view step);
+  template <typename Stream>
+  net::awaitable<Exchange> send_and_receive(Stream& stream, HttpClientRequest& request,
+                                            CallDeadline deadline);
   net::awaitable<Exchange> exchange(HttpClientRequest& request, const HttpUrl& url,
                                     CallDeadline deadline);
   net::awaitable<Exchange> exchange_on_strand(HttpClientRequest& request, const HttpUrl& url,
                                               CallDeadline deadline);
 };
 
-net::awaitable<boost::system::error_code> HttpClient::State::connect(const HttpUrl& url,
-                                                                     CallDeadline deadline) {
+Expected<bool> HttpClient::State::prepare_tls() {
+  if (tls) return true;
+  auto made = detail::make_tls_client_context(options.tls);
+  if (!made) return made.error();
+  tls = std::move(*made);
+  return true;
+}
+
+/// Opens a connection to `url` (TLS included for https); a failure is reported as `step`, or as
+/// the TLS handshake.
+net::awaitable<std::optional<Exchange>> HttpClient::State::connect(const HttpUrl& url,
+                                                                   CallDeadline deadline,
+                                                                   std::string_view step) {
   close();
   auto [lookup_error, endpoints] = co_await look_up(url.host, url.port, deadline);
-  if (lookup_error) co_return lookup_error;
-  stream.emplace(executor);
-  set_expiry(*stream, deadline);
-  auto [error, endpoint] = co_await stream->async_connect(endpoints, as_tuple(use_awaitable));
+  if (lookup_error) co_return failed(step, lookup_error);
+  if (url.secure)
+    secure_stream.emplace(executor, *tls);
+  else
+    plain_stream.emplace(executor);
+  boost::beast::tcp_stream& connection = *transport();
+  set_expiry(connection, deadline);
+  auto [error, endpoint] = co_await connection.async_connect(endpoints, as_tuple(use_awaitable));
   if (error) {
     close();
-    co_return error;
+    co_return failed(step, error);
+  }
+  if (url.secure) {
+    detail::expect_server(*secure_stream, url.host);
+    auto [handshake_error] = co_await secure_stream->async_handshake(net::ssl::stream_base::client,
+                                                                     as_tuple(use_awaitable));
+    if (handshake_error) {
+      close();
+      co_return failed("TLS handshake", handshake_error);
+    }
   }
   host = url.host;
   port = url.port;
-  co_return error;
+  co_return std::nullopt;
 }
 
-net::awaitable<Exchange> HttpClient::State::send_and_receive(HttpClientRequest& request,
+template <typename Stream>
+net::awaitable<Exchange> HttpClient::State::send_and_receive(Stream& stream,
+                                                             HttpClientRequest& request,
                                                              CallDeadline deadline) {
-  set_expiry(*stream, deadline);
+  boost::beast::tcp_stream& connection = *transport();
+  set_expiry(connection, deadline);
   auto [write_error, written] =
-      co_await http::async_write(*stream, request, as_tuple(use_awaitable));
+      co_await http::async_write(stream, request, as_tuple(use_awaitable));
   if (write_error) co_return failed("send", write_error, true);
   http::response_parser<http::string_body> parser;
   parser.header_limit(options.response_header_limit);
   parser.body_limit(options.response_body_limit);
   if (request.method() == http::verb::head) parser.skip(true);
   auto [read_error, read] =
-      co_await http::async_read(*stream, buffer, parser, as_tuple(use_awaitable));
+      co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
   if (read_error) co_return failed("receive", read_error, !parser.got_some());
-  stream->expires_never();
+  connection.expires_never();
   Exchange exchange;
   exchange.response.emplace(parser.release());
   co_return std::move(exchange);
@@ -370,12 +413,17 @@ net::awaitable<Exchange> HttpClient::State::exchange(HttpClientRequest& request,
   const bool reused = can_reuse(url);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt > 0 || !reused) {
-      auto error = co_await connect(url, deadline);
-      if (error) co_return failed(attempt == 0 ? "connect" : "reconnect", error);
+      if (auto failure = co_await connect(url, deadline, attempt == 0 ? "connect" : "reconnect"))
+        co_return std::move(*failure);
     }
     boost::system::error_code ignored;
-    const tcp::endpoint peer = stream->socket().remote_endpoint(ignored);
-    Exchange outcome = co_await send_and_receive(request, deadline);
+    const tcp::endpoint peer = transport()->socket().remote_endpoint(ignored);
+    // (Not a conditional expression: GCC 12 miscompiles co_await inside one.)
+    Exchange outcome;
+    if (secure_stream)
+      outcome = co_await send_and_receive(*secure_stream, request, deadline);
+    else
+      outcome = co_await send_and_receive(*plain_stream, request, deadline);
     outcome.peer = peer;
     // A kept-alive connection the server had closed: the request never reached it.
     if (!outcome.response && outcome.retryable && reused && attempt == 0 &&
@@ -424,10 +472,12 @@ net::awaitable<Expected<HttpClientResponse>> HttpClient::request(std::string url
                                                                  HttpClientRequest request) {
   auto target = parse_client_url(url);
   if (!target) co_return target.error();
-  if (target->url.secure)
-    co_return Error{Error::Code::unsupported,
-                    std::string(request.method_string()) + " " + target->full +
-                        ": https is not supported by HttpClient (plain http over TCP only)"};
+  if (target->url.secure) {
+    auto prepared = state_->prepare_tls();
+    if (!prepared)
+      co_return Error{prepared.error().code, std::string(request.method_string()) + " " +
+                                                 target->full + ": " + prepared.error().message};
+  }
   prepare_request(request, *target);
   const HttpClientOptions& options = state_->options;
   const Tracer& tracer = options.tracer ? *options.tracer : global_tracer();

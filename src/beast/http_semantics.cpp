@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -54,7 +55,8 @@ bool is_connection_loss(const boost::system::error_code& error) noexcept {
   namespace http = boost::beast::http;
   return error == net::error::eof || error == net::error::connection_reset ||
          error == net::error::broken_pipe || error == net::error::connection_aborted ||
-         error == http::error::end_of_stream || error == http::error::partial_message;
+         error == http::error::end_of_stream || error == http::error::partial_message ||
+         error == net::ssl::error::stream_truncated;  // closed without a TLS close_notify
 }
 
 bool is_lookup_failure(const boost::system::error_code& error) noexcept {
@@ -159,6 +161,8 @@ std::string_view error_type(const boost::system::error_code& error) noexcept {
     return "response_too_large";
   if (error.category() == http::make_error_code(http::error::bad_version).category())
     return "malformed_response";
+  // Certificate verification and other failures of the TLS protocol itself.
+  if (error.category() == net::error::get_ssl_category()) return "tls_failure";
   return "_OTHER";
 }
 

@@ -1,15 +1,14 @@
 #include "connection.hpp"
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include "tls.hpp"
 
 namespace tachi_trace::detail {
 
@@ -17,12 +16,6 @@ namespace {
 
 constexpr auto as_result = net::as_tuple(net::use_awaitable);
 using boost::system::error_code;
-
-bool is_ip_literal(const std::string& host) {
-  error_code error;
-  net::ip::make_address(host, error);
-  return !error;
-}
 
 // The connection broke (or was closed by the peer) rather than the server refusing the request.
 bool is_connection_loss(const error_code& error) {
@@ -116,12 +109,7 @@ net::awaitable<std::optional<ExchangeResult>> Connection::resolve(
 }
 
 net::awaitable<std::optional<ExchangeResult>> Connection::handshake(RealDeadline deadline) {
-  if (!is_ip_literal(url_.host)) {
-    // Server Name Indication, for servers that host several names.
-    SSL_set_tlsext_host_name(secure_->native_handle(), url_.host.c_str());
-  }
-  secure_->set_verify_mode(net::ssl::verify_peer);
-  secure_->set_verify_callback(net::ssl::host_name_verification(url_.host));
+  expect_server(*secure_, url_.host);
   lowest_layer().expires_at(deadline);
   auto [error] = co_await secure_->async_handshake(net::ssl::stream_base::client, as_result);
   if (!error) co_return std::nullopt;

@@ -1,5 +1,3 @@
-#include <openssl/ssl.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +8,7 @@
 #include "gzip.hpp"
 #include "retry.hpp"
 #include "tachi_trace/version.hpp"
+#include "tls.hpp"
 
 namespace tachi_trace {
 
@@ -61,42 +60,6 @@ Expected<bool> check_headers(const HttpHeaders& headers) {
                    position + " (\"" + name + "\") is set by the transport itself"};
   }
   return true;
-}
-
-Error tls_error(std::string what, const boost::system::error_code& error) {
-  return Error{Error::Code::io_failure, std::move(what) + ": " + error.message()};
-}
-
-Expected<std::unique_ptr<net::ssl::context>> make_tls_context(const TlsSettings& tls) {
-  std::unique_ptr<net::ssl::context> context;
-  try {
-    context = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
-  } catch (const std::exception& error) {
-    return Error{Error::Code::io_failure, std::string("cannot set up TLS: ") + error.what()};
-  }
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  boost::system::error_code error;
-  if (tls.ca_file.empty()) {
-    context->set_default_verify_paths(error);
-    if (error) return tls_error("cannot load the system's CA certificates", error);
-  } else {
-    context->load_verify_file(tls.ca_file, error);
-    if (error) return tls_error("cannot load CA certificates from \"" + tls.ca_file + "\"", error);
-  }
-  if (tls.client_certificate_file.empty() != tls.client_key_file.empty())
-    return Error{Error::Code::invalid_configuration,
-                 "mutual TLS needs both a client certificate and a client key file"};
-  if (!tls.client_certificate_file.empty()) {
-    context->use_certificate_chain_file(tls.client_certificate_file, error);
-    if (error)
-      return tls_error("cannot load the client certificate \"" + tls.client_certificate_file + "\"",
-                       error);
-    context->use_private_key_file(tls.client_key_file, net::ssl::context::pem, error);
-    if (error)
-      return tls_error("cannot load the client key \"" + tls.client_key_file + "\"", error);
-  }
-  context->set_verify_mode(net::ssl::verify_peer);
-  return context;
 }
 
 // The URL as diagnostics show it: without the query, which sometimes carries credentials.
@@ -318,7 +281,7 @@ Expected<std::unique_ptr<HttpTransport>> HttpTransport::create(HttpTransportSett
   if (settings.retry.max_attempts == 0) settings.retry.max_attempts = 1;
   std::unique_ptr<detail::net::ssl::context> tls;
   if (settings.url.secure) {
-    auto context = detail::make_tls_context(settings.tls);
+    auto context = detail::make_tls_client_context(settings.tls);
     if (!context) return context.error();
     tls = std::move(*context);
   }

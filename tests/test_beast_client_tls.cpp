@@ -1,0 +1,257 @@
+// The traced HTTP client over https, against the in-test TLS receiver on 127.0.0.1: what it
+// verifies (chain and host name), mutual TLS, keep-alive, and what a failed handshake looks like
+// on the result and on the CLIENT span.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/beast_support.hpp"
+#include "support/http_receiver.hpp"
+#include "support/test_certificates.hpp"
+
+using namespace tachi_trace;
+using namespace tachi_trace::testing;
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+/// An https backend whose certificate the test CA signed, and that CA in a file for the client.
+struct TlsBackend {
+  struct Options {
+    bool require_client_certificate = false;
+    bool certificate_names_no_host = false;  // serve the client certificate: valid chain, no host
+  };
+
+  TlsBackend() : TlsBackend(Options{}) {}
+  explicit TlsBackend(Options options)
+      : receiver(HttpReceiver::Options{
+            .tls = ReceiverTls{
+                options.certificate_names_no_host ? certificates.client_certificate_pem
+                                                  : certificates.server_certificate_pem,
+                options.certificate_names_no_host ? certificates.client_key_pem
+                                                  : certificates.server_key_pem,
+                options.require_client_certificate ? certificates.ca_pem : std::string()}}) {}
+
+  HttpClientOptions trusting(const MemoryProvider& memory) const {
+    HttpClientOptions options = client_into(memory);
+    options.tls.ca_file = ca.path();
+    return options;
+  }
+
+  const TestCertificates certificates = make_test_certificates();
+  const TemporaryFile ca{"ca.pem", certificates.ca_pem};
+  const TemporaryFile other_ca{"other-ca.pem", certificates.other_ca_pem};
+  const TemporaryFile client_certificate{"client.pem", certificates.client_certificate_pem};
+  const TemporaryFile client_key{"client-key.pem", certificates.client_key_pem};
+  HttpReceiver receiver;
+};
+
+net::awaitable<Expected<StringResponse>> get(std::string url, HttpClientOptions options) {
+  auto call = traced_http_get(std::move(url), std::move(options));
+  auto result = co_await std::move(call);
+  co_return result;
+}
+
+/// Calls `url` `count` times through one HttpClient, `pause` apart; how many calls got a 200.
+net::awaitable<int> calls_through_one_client(std::string url, HttpClientOptions options, int count,
+                                             std::chrono::milliseconds pause) {
+  HttpClient client(co_await net::this_coro::executor, std::move(options));
+  int succeeded = 0;
+  for (int index = 0; index < count; ++index) {
+    if (index > 0) co_await sleep_for(pause);
+    auto call = client.get(url);
+    auto result = co_await std::move(call);
+    if (result && result->result() == http::status::ok) ++succeeded;
+  }
+  co_return succeeded;
+}
+
+/// The CLIENT span of a failed call: Error, with `error_type`.
+void check_failed_span(MemoryProvider& memory, std::string_view error_type) {
+  auto spans = wait_for_spans(memory, 1);
+  const SpanData& client = only_span_of_kind(spans, SpanKind::client);
+  CHECK(client.status.code == StatusCode::error);
+  CHECK_FALSE(client.status.description.empty());
+  CHECK(string_attribute(client, "error.type") == error_type);
+  CHECK_FALSE(has_attribute(client, "http.response.status_code"));
+}
+
+}  // namespace
+
+TEST_CASE("an https GET verified against the CA of the options makes a CLIENT span") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend;
+  backend.receiver.set_default_response({.body = "spec 7", .content_type = "text/plain"});
+  BackgroundIo background;
+  std::string host;
+  SECTION("by address") {
+    host = "127.0.0.1";
+  }
+  SECTION("by name: looked up, sent as SNI, matched against the certificate's DNS name") {
+    host = "localhost";
+  }
+  const std::string url =
+      "https://" + host + ":" + std::to_string(backend.receiver.port()) + "/api/specs/7";
+
+  auto result = background.run(get(url, backend.trusting(memory)));
+
+  REQUIRE(result);
+  CHECK(result->result() == http::status::ok);
+  CHECK(result->body() == "spec 7");
+  auto spans = wait_for_spans(memory, 1);
+  const SpanData& client = only_span_of_kind(spans, SpanKind::client);
+  CHECK(client.status.code == StatusCode::unset);
+  CHECK(string_attribute(client, "url.full") == url);
+  CHECK(string_attribute(client, "server.address") == host);
+  CHECK(int_attribute(client, "server.port") == backend.receiver.port());
+  CHECK(int_attribute(client, "http.response.status_code") == 200);
+  CHECK(string_attribute(client, "network.peer.address") == "127.0.0.1");
+  // The request went out inside the CLIENT span (sampled, and its trace id random: flags 03).
+  auto requests = backend.receiver.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].target == "/api/specs/7");
+  CHECK(requests[0].header("traceparent") ==
+        "00-" + client.context.trace_id.to_hex() + "-" + client.context.span_id.to_hex() + "-03");
+}
+
+TEST_CASE("https refuses a server it cannot verify, before sending anything") {
+  MemoryProvider memory(roomy_settings());
+  std::optional<TlsBackend> backend;
+  HttpClientOptions options;
+  SECTION("signed by a CA the client does not trust") {
+    backend.emplace();
+    options = backend->trusting(memory);
+    options.tls.ca_file = backend->other_ca.path();
+  }
+  SECTION("not in the system's store (no CA file given)") {
+    backend.emplace();
+    options = client_into(memory);
+  }
+  SECTION("a certificate of the trusted CA that names another host") {
+    backend.emplace(TlsBackend::Options{.certificate_names_no_host = true});
+    options = backend->trusting(memory);
+  }
+  BackgroundIo background;
+  const std::string url = backend->receiver.url("/x");
+
+  auto result = background.run(get(url, options));
+
+  REQUIRE_FALSE(result);
+  INFO(result.error().message);
+  CHECK(result.error().code == Error::Code::io_failure);
+  CHECK_THAT(result.error().message, Catch::StartsWith("GET " + url + ": TLS handshake: "));
+  CHECK_THAT(result.error().message, Catch::Contains("certificate verify failed"));
+  CHECK(backend->receiver.request_count() == 0);
+  check_failed_span(memory, "tls_failure");
+}
+
+TEST_CASE("mutual TLS: the client certificate of the options is presented") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend(TlsBackend::Options{.require_client_certificate = true});
+  BackgroundIo background;
+  HttpClientOptions options = backend.trusting(memory);
+  const std::string url = backend.receiver.url("/runs");
+
+  SECTION("with the certificate: answered") {
+    options.tls.client_certificate_file = backend.client_certificate.path();
+    options.tls.client_key_file = backend.client_key.path();
+    auto result = background.run(get(url, options));
+    REQUIRE(result);
+    CHECK(result->result() == http::status::ok);
+    CHECK(backend.receiver.request_count() == 1);
+  }
+  SECTION("without: the server ends the handshake, and the call fails") {
+    auto result = background.run(get(url, options));
+    REQUIRE_FALSE(result);
+    INFO(result.error().message);
+    CHECK_THAT(result.error().message, Catch::StartsWith("GET " + url + ": "));
+    // TLS 1.3: the client learns of the refusal when it reads the answer.
+    CHECK_THAT(result.error().message, Catch::Contains("certificate required"));
+    CHECK(backend.receiver.request_count() == 0);
+    check_failed_span(memory, "tls_failure");
+  }
+}
+
+TEST_CASE("TLS files that cannot be read fail the call with their name, before any span") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend;
+  BackgroundIo background;
+  HttpClientOptions options = backend.trusting(memory);
+  std::string named;
+  Error::Code code = Error::Code::io_failure;
+  SECTION("the CA file") {
+    options.tls.ca_file = "/nonexistent/ca.pem";
+    named = "cannot load CA certificates from \"/nonexistent/ca.pem\"";
+  }
+  SECTION("the client key") {
+    options.tls.client_certificate_file = backend.client_certificate.path();
+    options.tls.client_key_file = "/nonexistent/key.pem";
+    named = "cannot load the client key \"/nonexistent/key.pem\"";
+  }
+  SECTION("a client certificate without its key") {
+    options.tls.client_certificate_file = backend.client_certificate.path();
+    named = "mutual TLS needs both a client certificate and a client key file";
+    code = Error::Code::invalid_configuration;
+  }
+  const std::string url = backend.receiver.url("/x");
+
+  auto result = background.run(get(url, options));
+
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == code);
+  CHECK_THAT(result.error().message, Catch::StartsWith("GET " + url + ": " + named));
+  CHECK(backend.receiver.connections_accepted() == 0);
+  memory.provider.force_flush();
+  CHECK(memory.store->size() == 0);
+}
+
+TEST_CASE("HttpClient keeps an https connection alive and reopens one the server closed") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend;
+  BackgroundIo background;
+  const std::string url = backend.receiver.url("/api/specs/1");
+  std::uint64_t connections = 0;
+  SECTION("three calls in a row share one connection and one handshake") {
+    connections = 1;
+  }
+  SECTION("the server closes after each answer: a new connection for each call") {
+    backend.receiver.set_default_response({.close_connection = true});
+    connections = 3;
+  }
+
+  CHECK(background.run(calls_through_one_client(url, backend.trusting(memory), 3,
+                                                std::chrono::milliseconds(50))) == 3);
+
+  CHECK(backend.receiver.connections_accepted() == connections);
+  auto requests = backend.receiver.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests.back().connection == connections);
+  auto spans = wait_for_spans(memory, 3);
+  for (const SpanData* client : spans_of_kind(spans, SpanKind::client))
+    CHECK(client->status.code == StatusCode::unset);
+}
+
+TEST_CASE("one HttpClient calls an http and an https URL of the same host and port in turn") {
+  // Same host and port, other scheme: the kept connection must not be reused for it.
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend;
+  BackgroundIo background;
+  const std::string secure_url = backend.receiver.url("/a");
+  const std::string plain_url =
+      "http://127.0.0.1:" + std::to_string(backend.receiver.port()) + "/b";
+  auto calls = [&]() -> net::awaitable<std::vector<bool>> {
+    HttpClient client(co_await net::this_coro::executor, backend.trusting(memory));
+    std::vector<bool> answered;
+    for (const std::string& url : {secure_url, plain_url, secure_url}) {
+      auto call = client.get(url);
+      auto result = co_await std::move(call);
+      answered.push_back(result && result->result() == http::status::ok);
+    }
+    co_return answered;
+  };
+
+  // Plain HTTP to a TLS port is not answered (the receiver drops what is not a handshake).
+  CHECK(background.run(calls()) == std::vector<bool>{true, false, true});
+  CHECK(backend.receiver.request_count() == 2);
+  CHECK(backend.receiver.connections_accepted() == 3);
+}
