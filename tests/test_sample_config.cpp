@@ -86,20 +86,23 @@ TEST_CASE("server settings: defaults and values - diagnostics for what cannot be
   CHECK(diagnostics.empty());
   CHECK(tachi_sample::http_origin(defaults.listen) == "http://127.0.0.1:8080");
   CHECK(defaults.backend_url.empty());
+  CHECK(defaults.backend_ca_file.empty());
   CHECK(defaults.io_threads >= 2);
   CHECK(defaults.serves_viewer());
   CHECK(defaults.serves_test_route());
 
   auto remote = tachi_sample::read_server_config(
       Environment::from_pairs({{"TACHI_LISTEN", "0.0.0.0:8080"},
-                               {"TACHI_BACKEND_URL", "http://llm.internal:8000/generate"},
+                               {"TACHI_BACKEND_URL", "https://llm.internal:8443/generate"},
+                               {"TACHI_BACKEND_CA_FILE", "/etc/llm/ca.pem"},
                                {"TACHI_IO_THREADS", "4"},
                                {"TACHI_SHUTDOWN_GRACE", "2500"}}),
       diagnostics);
   CHECK(diagnostics.empty());
   CHECK_FALSE(remote.serves_viewer());  // not on a loopback address unless asked
   CHECK_FALSE(remote.serves_test_route());
-  CHECK(remote.backend_url == "http://llm.internal:8000/generate");
+  CHECK(remote.backend_url == "https://llm.internal:8443/generate");
+  CHECK(remote.backend_ca_file == "/etc/llm/ca.pem");
   CHECK(remote.io_threads == 4);
   CHECK(remote.shutdown_grace == std::chrono::milliseconds(2500));
   remote.viewer.remote = true;
@@ -107,7 +110,7 @@ TEST_CASE("server settings: defaults and values - diagnostics for what cannot be
 
   auto bad = tachi_sample::read_server_config(
       Environment::from_pairs({{"TACHI_LISTEN", "nowhere"},
-                               {"TACHI_BACKEND_URL", "https://llm.example/generate"},
+                               {"TACHI_BACKEND_URL", "ftp://llm.example/generate"},
                                {"TACHI_IO_THREADS", "0"},
                                {"TACHI_MOCK_LATENCY", "-5"},
                                {"TACHI_TEST_ROUTE", "always"}}),
@@ -119,8 +122,8 @@ TEST_CASE("server settings: defaults and values - diagnostics for what cannot be
         "TACHI_LISTEN must be host:port or [IPv6]:port (\"nowhere\" has no :port (write "
         "127.0.0.1:8080 or [::1]:8080)); using 127.0.0.1:8080");
   CHECK(diagnostics[1].message ==
-        "TACHI_BACKEND_URL must be an http:// URL (for https, put a proxy in front), but got "
-        "\"https://llm.example/generate\"; using the built-in mock backend");
+        "TACHI_BACKEND_URL must be an http:// or https:// URL, but got "
+        "\"ftp://llm.example/generate\"; using the built-in mock backend");
   CHECK(diagnostics[2].variable == "TACHI_MOCK_LATENCY");
   CHECK(diagnostics[3].variable == "TACHI_IO_THREADS");
   CHECK(diagnostics[4].message ==

@@ -24,6 +24,7 @@
 #include "sample_config.hpp"
 #include "support/child_process.hpp"
 #include "support/http_receiver.hpp"
+#include "support/test_certificates.hpp"
 #include "tachi_trace/config.hpp"
 
 namespace net = boost::asio;
@@ -325,6 +326,40 @@ TEST_CASE("the sample server exports the execution tree and /metrics points at i
                                              "histogram"));
     CHECK_THAT(metrics.body, !Catch::Contains("trace_id="));
   }
+  CHECK(server.terminate().code == 0);
+}
+
+TEST_CASE("the sample server calls an https backend it verifies with TACHI_BACKEND_CA_FILE") {
+  using namespace tachi_trace::testing;
+  const TestCertificates certificates = make_test_certificates();
+  const TemporaryFile ca("backend-ca.pem", certificates.ca_pem);
+  HttpReceiver backend(HttpReceiver::Options{
+      .tls = ReceiverTls{certificates.server_certificate_pem, certificates.server_key_pem, {}}});
+  backend.set_default_response({.body = R"({"text": "The printer is fine.", "model": "tiny-1"})",
+                                .content_type = "application/json"});
+  HttpReceiver receiver;
+  auto variables = otlp_to(receiver);
+  variables.emplace_back("TACHI_BACKEND_URL", backend.url("/v1/generate"));
+  variables.emplace_back("TACHI_BACKEND_CA_FILE", ca.path());
+  SampleServer server("sample-server-https-backend.log", variables);
+
+  const Reply reply = post(server.port, "/api/specs/1/execute", R"({"input": "printer"})");
+
+  INFO(reply.body);
+  REQUIRE(reply.status == 200);
+  const json answer = reply.body_json();
+  CHECK(answer["output"] == "The printer is fine.");
+  const auto spans = wait_for_trace(receiver, answer["trace_id"], 6);
+  INFO(names_of(spans));
+  const auto& client = only_span_named(spans, "POST");
+  CHECK(client.attributes.at("url.full") == backend.url("/v1/generate"));
+  CHECK(client.attributes.at("http.response.status_code") == "200");
+  // The backend got the CLIENT span's context through the TLS connection.
+  auto requests = backend.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].method == "POST");
+  CHECK_THAT(requests[0].header("traceparent"),
+             Catch::Contains("-" + client.trace_id + "-" + client.span_id + "-"));
   CHECK(server.terminate().code == 0);
 }
 

@@ -140,6 +140,7 @@ std::shared_ptr<SampleServices> make_services(Runtime& runtime, const ServerConf
                                               const trace::FinalizedTracingConfig& tracing) {
   auto client_options = trace::http_client_options(tracing);
   client_options.timeout = config.backend_timeout;
+  client_options.tls.ca_file = config.backend_ca_file;
   return std::make_shared<SampleServices>(SampleServices{
       .store = *runtime.store,
       .database_pool = runtime.database_pool,

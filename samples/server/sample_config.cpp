@@ -25,8 +25,10 @@ constexpr tachi_trace::VariableSpec sample_variables[] = {
     {"TACHI_DB", file_path, "tachi-sample.db", "",
      "SQLite database of specs and runs; created with example specs when missing"},
     {"TACHI_BACKEND_URL", url, "", "",
-     "LLM backend that POST /api/specs/{id}/execute calls; unset: the mock backend this process "
-     "serves on a loopback port of its own"},
+     "LLM backend (http:// or https://) that POST /api/specs/{id}/execute calls; unset: the mock "
+     "backend this process serves on a loopback port of its own"},
+    {"TACHI_BACKEND_CA_FILE", file_path, "", "",
+     "PEM file of the CAs trusted for an https backend; unset: the system's CA store"},
     {"TACHI_BACKEND_TIMEOUT", milliseconds, "30000", "",
      "longest time one backend call may take (0: no limit)"},
     {"TACHI_MOCK_LATENCY", milliseconds, "25", "",
@@ -114,12 +116,11 @@ void read_backend(const Environment& environment, ServerConfig& config,
                   std::vector<ConfigDiagnostic>& diagnostics) {
   auto value = environment.get("TACHI_BACKEND_URL");
   if (!value) return;
-  auto url = tachi_trace::parse_http_url(*value);
-  if (url && !url->secure) {
+  if (tachi_trace::parse_http_url(*value)) {
     config.backend_url = *value;
     return;
   }
-  warn(diagnostics, "TACHI_BACKEND_URL", *value, "an http:// URL (for https, put a proxy in front)",
+  warn(diagnostics, "TACHI_BACKEND_URL", *value, "an http:// or https:// URL",
        "the built-in mock backend");
 }
 
@@ -209,6 +210,7 @@ ServerConfig read_server_config(const Environment& environment,
   read_listen(environment, config, diagnostics);
   if (auto database = environment.get("TACHI_DB")) config.database = *database;
   read_backend(environment, config, diagnostics);
+  if (auto ca_file = environment.get("TACHI_BACKEND_CA_FILE")) config.backend_ca_file = *ca_file;
   config.backend_timeout =
       read_milliseconds(environment, "TACHI_BACKEND_TIMEOUT", config.backend_timeout, diagnostics);
   config.mock_latency =

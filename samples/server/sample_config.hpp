@@ -45,7 +45,8 @@ enum class TestRouteMode { loopback_only, on, off };
 struct ServerConfig {
   boost::asio::ip::tcp::endpoint listen{boost::asio::ip::make_address_v4("127.0.0.1"), 8080};
   std::filesystem::path database = "tachi-sample.db";
-  std::string backend_url;  // empty: the built-in mock backend
+  std::string backend_url;      // empty: the built-in mock backend
+  std::string backend_ca_file;  // for an https backend; empty: the system's CA store
   std::chrono::milliseconds backend_timeout{30000};
   std::chrono::milliseconds mock_latency{25};
   unsigned io_threads = 2;
