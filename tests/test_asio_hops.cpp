@@ -1,14 +1,19 @@
 // Thread hops: offload to a thread pool and back, and what plain Asio hops do to the context.
 #include <atomic>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <catch2/catch.hpp>
+#include <future>
 #include <memory>
 #include <stdexcept>
 #include <thread>
 
 #include "support/asio_support.hpp"
+#include "tachi_trace/awaitable_operators.hpp"
 #include "tachi_trace/offload.hpp"
 #include "tachi_trace/traced.hpp"
 
@@ -17,6 +22,8 @@ using tachi_trace::testing::exported;
 using tachi_trace::testing::MemoryProvider;
 using tachi_trace::testing::only_span_named;
 using tachi_trace::testing::run_task;
+using tachi_trace::testing::sleep_for;
+using tachi_trace::testing::string_attribute;
 namespace net = boost::asio;
 
 namespace {
@@ -118,6 +125,137 @@ TEST_CASE("the io_context keeps running while offloaded work is in progress") {
   io.run();  // returns only when out of work: the offload must count as work
   CHECK(finished);
   pool.join();
+}
+
+namespace {
+
+/// Keeps a one-thread pool's thread busy until released (5 s at most, so that a test whose
+/// cancellation fails ends rather than hangs), so that what is offloaded next waits in its queue.
+class PoolBlocker {
+ public:
+  explicit PoolBlocker(net::thread_pool& pool) {
+    std::promise<void> started;
+    auto running = started.get_future();
+    net::post(pool, [this, &started] {
+      started.set_value();
+      released_.wait_for(std::chrono::seconds(5));
+    });
+    running.wait();
+  }
+  PoolBlocker(const PoolBlocker&) = delete;
+  PoolBlocker& operator=(const PoolBlocker&) = delete;
+  ~PoolBlocker() { release(); }
+  void release() {
+    if (!done_) release_.set_value();
+    done_ = true;
+  }
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  bool done_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("cancelling an offload withdraws work still queued: it never runs") {
+  net::io_context io;
+  net::thread_pool pool(1);
+  PoolBlocker blocker(pool);
+  std::atomic<bool> ran{false};
+  std::string outcome;
+  auto task = [&]() -> net::awaitable<void> {
+    try {
+      co_await offload(pool, [&] { ran = true; });
+      outcome = "completed";
+    } catch (const boost::system::system_error& error) {
+      outcome = error.code() == net::error::operation_aborted ? "operation_aborted" : error.what();
+    }
+  };
+  net::cancellation_signal signal;
+  net::co_spawn(io, task(), net::bind_cancellation_slot(signal.slot(), net::detached));
+  io.poll();  // the offload is queued behind the blocker
+  REQUIRE(outcome.empty());
+
+  signal.emit(net::cancellation_type::terminal);
+  io.run();  // returns once the task is done, while the pool's thread is still blocked
+
+  CHECK(outcome == "operation_aborted");
+  blocker.release();
+  pool.join();
+  CHECK_FALSE(ran);
+}
+
+TEST_CASE("cancelling an offload that is running waits for it and delivers its result") {
+  // The function may refer to the coroutine's locals, so it is never abandoned while it runs.
+  net::io_context io;
+  net::thread_pool pool(1);
+  std::promise<void> started, release;
+  auto running = started.get_future();
+  auto released = release.get_future();
+  std::atomic<bool> finished{false};
+  std::promise<int> result;
+  auto task = [&]() -> net::awaitable<void> {
+    int local = 40;
+    int value = co_await offload(pool, [&] {
+      started.set_value();
+      released.wait();
+      finished = true;
+      return local + 2;
+    });
+    result.set_value(value);
+  };
+  net::cancellation_signal signal;
+  net::co_spawn(io, task(), net::bind_cancellation_slot(signal.slot(), net::detached));
+  std::thread io_thread([&] { io.run(); });
+  running.wait();
+
+  std::promise<void> emitted;
+  net::post(io, [&] {
+    signal.emit(net::cancellation_type::all);
+    emitted.set_value();
+  });
+  emitted.get_future().wait();
+  auto delivered = result.get_future();
+  CHECK(delivered.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
+  release.set_value();
+
+  CHECK(delivered.get() == 42);
+  CHECK(finished);
+  io_thread.join();
+  pool.join();
+}
+
+TEST_CASE("a traced query timed out by || while queued on a busy pool is recorded as cancelled") {
+  using namespace tachi_trace::awaitable_operators;
+  MemoryProvider memory;
+  net::io_context io;
+  net::thread_pool pool(1);
+  PoolBlocker blocker(pool);
+  std::atomic<bool> ran{false};
+  const auto winner = run_task(io, [&]() -> net::awaitable<std::size_t> {
+    auto span = memory.tracer.start_span("request", {.parent = Context()});
+    auto scope = span.activate();
+    auto query = traced_query("select", "specs",
+                              offload(pool,
+                                      [&] {
+                                        ran = true;
+                                        return 1;
+                                      }),
+                              {.tracer = &memory.tracer});
+    auto first = co_await (std::move(query) || sleep_for(std::chrono::milliseconds(20)));
+    co_return first.index();
+  }());
+  blocker.release();
+  pool.join();
+
+  CHECK(winner == 1);  // the timeout
+  CHECK_FALSE(ran);
+  auto spans = exported(memory);
+  const SpanData& query = only_span_named(spans, "db.select");
+  CHECK(query.status.code == StatusCode::error);
+  CHECK(query.status.description == "cancelled");
+  CHECK(query.parent_span_id == only_span_named(spans, "request").context.span_id);
 }
 
 TEST_CASE("post(pool, use_awaitable) keeps the context: it resumes on the task's executor") {

@@ -7,9 +7,13 @@
 // then resumes the coroutine on its own executor (so inside its task) with the function's result,
 // or rethrows its exception there. Spans the function starts are children of the span current where
 // offload was awaited; scopes it makes stay on the pool thread and end with the function. The io
-// context keeps outstanding work while the function runs, so `run()` does not return under it. The
-// function cannot be cancelled once started: cancelling the awaiting coroutine does not interrupt
-// it.
+// context keeps outstanding work while the function runs, so `run()` does not return under it.
+//
+// Cancellation (per-operation, as `||` of awaitable_operators or `cancel_after`-style timeouts
+// emit it): work still queued on the pool is withdrawn, so the function never runs and the
+// coroutine resumes at once with `boost::system::system_error` (operation_aborted), which a traced
+// wrapper records as "cancelled". A function already running is not interrupted nor abandoned: it
+// may refer to the coroutine's locals, so the coroutine waits for it and gets its result.
 //
 // What works as-is and what needs this header:
 // - `co_await asio::post(pool, use_awaitable)` does not hop in Asio 1.81: the empty function runs
@@ -23,19 +27,24 @@
 //   completes on its own executor again, which is the way back.
 #pragma once
 
+#include <atomic>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include "tachi_trace/context.hpp"
 #include "tachi_trace/task.hpp"
@@ -76,6 +85,66 @@ OffloadOutcome<Stored> run_in_context(Function& function, Context context) noexc
   return outcome;
 }
 
+/// One offloaded call that can be withdrawn while it waits on the pool: the pool's job and the
+/// cancellation handler race for it, and whichever moves it out of `queued` completes the caller.
+template <typename Stored, typename Handler, typename Resume, typename Function>
+class CancellableOffload {
+ public:
+  CancellableOffload(Handler&& handler, Resume&& resume, Function&& function, Context&& context)
+      : handler_(std::move(handler)),
+        resume_(std::move(resume)),
+        function_(std::move(function)),
+        context_(std::move(context)) {}
+
+  /// On the pool: runs the function unless the call was withdrawn first.
+  void run() {
+    if (!leave_queue(Phase::running)) return;
+    auto outcome = run_in_context<Stored>(*function_, std::move(context_));
+    function_.reset();
+    finish(std::move(outcome), Resumption::dispatched);
+  }
+  /// From the canceller: completes the caller with operation_aborted if the call is still queued.
+  void withdraw() {
+    if (!leave_queue(Phase::withdrawn)) return;
+    function_.reset();
+    OffloadOutcome<Stored> aborted;
+    aborted.error =
+        std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+    // Posted, not dispatched: the canceller usually runs on the coroutine's executor and must not
+    // have the coroutine resumed inside its own call.
+    finish(std::move(aborted), Resumption::posted);
+  }
+
+ private:
+  enum class Phase : unsigned char { queued, running, withdrawn };
+  enum class Resumption : unsigned char { dispatched, posted };
+
+  bool leave_queue(Phase next) noexcept {
+    Phase expected = Phase::queued;
+    return phase_.compare_exchange_strong(expected, next, std::memory_order_acq_rel);
+  }
+  void finish(OffloadOutcome<Stored> outcome, Resumption resumption) {
+    // The resume executor tracks work for the io_context: released here, not when the last
+    // reference to this call goes (the cancellation slot may keep one for a while).
+    Resume resume = std::move(*resume_);
+    resume_.reset();
+    auto resumed = [handler = std::move(*handler_), outcome = std::move(outcome)]() mutable {
+      std::move(handler)(std::move(outcome));
+    };
+    handler_.reset();
+    if (resumption == Resumption::posted)
+      boost::asio::post(resume, std::move(resumed));
+    else
+      boost::asio::dispatch(resume, std::move(resumed));
+  }
+
+  std::atomic<Phase> phase_{Phase::queued};
+  std::optional<Handler> handler_;
+  std::optional<Resume> resume_;
+  std::optional<Function> function_;
+  Context context_;
+};
+
 template <typename PoolExecutor, typename Stored>
 struct OffloadInitiation {
   PoolExecutor pool;
@@ -85,15 +154,19 @@ struct OffloadInitiation {
     // Tracked, so the coroutine's io_context does not run out of work while the pool works.
     auto resume = boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                       boost::asio::execution::outstanding_work.tracked);
-    boost::asio::post(
-        pool, [handler = std::move(handler), resume = std::move(resume),
-               function = std::move(function), context = std::move(context)]() mutable {
-          auto outcome = run_in_context<Stored>(function, std::move(context));
-          boost::asio::dispatch(
-              resume, [handler = std::move(handler), outcome = std::move(outcome)]() mutable {
-                std::move(handler)(std::move(outcome));
-              });
-        });
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    using Call = CancellableOffload<Stored, Handler, decltype(resume), Function>;
+    auto call = std::make_shared<Call>(std::move(handler), std::move(resume), std::move(function),
+                                       std::move(context));
+    // Any type of cancellation will do: withdrawn work has had no effect at all. The handler stays
+    // in the slot after completion, harmless (the call is out of the queue), until the coroutine's
+    // next operation replaces it.
+    if (slot.is_connected()) {
+      slot.assign([call](boost::asio::cancellation_type type) {
+        if (type != boost::asio::cancellation_type::none) call->withdraw();
+      });
+    }
+    boost::asio::post(pool, [call = std::move(call)] { call->run(); });
   }
 };
 
