@@ -43,6 +43,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -156,8 +157,11 @@ struct OffloadInitiation {
                                       boost::asio::execution::outstanding_work.tracked);
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     using Call = CancellableOffload<Stored, Handler, decltype(resume), Function>;
-    auto call = std::make_shared<Call>(std::move(handler), std::move(resume), std::move(function),
-                                       std::move(context));
+    // From the allocating thread's cache, as Asio's own operations are: the last reference usually
+    // goes on the coroutine's thread too.
+    auto call =
+        std::allocate_shared<Call>(boost::asio::recycling_allocator<Call>(), std::move(handler),
+                                   std::move(resume), std::move(function), std::move(context));
     // Any type of cancellation will do: withdrawn work has had no effect at all. The handler stays
     // in the slot after completion, harmless (the call is out of the queue), until the coroutine's
     // next operation replaces it.
