@@ -9,31 +9,31 @@
 
 namespace tachi_trace::detail {
 
+/// Copies eight bytes and returns them, for the caller to check.
+inline std::uint64_t copy_word(const char* source, char* out) noexcept {
+  std::uint64_t word;
+  std::memcpy(&word, source, 8);
+  std::memcpy(out, &word, 8);
+  return word;
+}
+
 /// Copies `size` bytes from `source` to `out` (which must not overlap) and says whether they were
-/// all ASCII. Short strings, the common case, are copied with a few overlapping word moves and
-/// checked on the way, without a call.
+/// all ASCII. The bytes are copied in word moves (the last ones overlapping) and checked as they
+/// pass: no call for the short strings that are most of them, and each byte is read once.
 inline bool copy_checking_ascii(const char* source, std::size_t size, char* out) noexcept {
   constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
   std::uint64_t seen = 0;
   if (size > 16) {
-    std::memcpy(out, source, size);
-    std::size_t index = 0;
-    for (; index + 8 <= size; index += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, source + index, 8);
-      seen |= word;
-    }
-    std::uint64_t last;
-    std::memcpy(&last, source + size - 8, 8);
-    return ((seen | last) & high_bits) == 0;
+    // Sixteen bytes a round; the last round overlaps the one before.
+    for (std::size_t index = 0; index + 16 < size; index += 16)
+      seen |=
+          copy_word(source + index, out + index) | copy_word(source + index + 8, out + index + 8);
+    seen |= copy_word(source + size - 16, out + size - 16) |
+            copy_word(source + size - 8, out + size - 8);
+    return (seen & high_bits) == 0;
   }
   if (size >= 8) {
-    std::uint64_t first, last;
-    std::memcpy(&first, source, 8);
-    std::memcpy(&last, source + size - 8, 8);
-    std::memcpy(out, &first, 8);
-    std::memcpy(out + size - 8, &last, 8);
-    seen = first | last;
+    seen = copy_word(source, out) | copy_word(source + size - 8, out + size - 8);
   } else if (size >= 4) {
     std::uint32_t first, last;
     std::memcpy(&first, source, 4);
