@@ -255,3 +255,34 @@ TEST_CASE("one HttpClient calls an http and an https URL of the same host and po
   CHECK(backend.receiver.request_count() == 2);
   CHECK(backend.receiver.connections_accepted() == 3);
 }
+
+TEST_CASE("clients with the same TLS settings share one context; it is made afresh after them") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend;
+  BackgroundIo background;
+  const std::string url = backend.receiver.url("/x");
+  // The CA file is copied so the test can take it away.
+  auto ca = std::make_unique<TemporaryFile>("shared-ca.pem", backend.certificates.ca_pem);
+  HttpClientOptions options = client_into(memory);
+  options.tls.ca_file = ca->path();
+  auto first_call = [&]() -> net::awaitable<Expected<StringResponse>> {
+    auto holder = std::make_shared<HttpClient>(co_await net::this_coro::executor, options);
+    auto call = holder->get(url);
+    auto first = co_await std::move(call);
+    if (!first) co_return first;
+    // While `holder` keeps the context, a client made per call reads no file: the CA file is gone.
+    ca.reset();
+    auto second = co_await get(url, options);
+    co_return second;
+  };
+
+  auto second = background.run(first_call());
+  INFO((second ? std::string("answered") : second.error().message));
+  REQUIRE(second);
+  CHECK(second->result() == http::status::ok);
+
+  // Every client is gone: the next one reads the settings' files again, and the CA file is missing.
+  auto third = background.run(get(url, options));
+  REQUIRE_FALSE(third);
+  CHECK_THAT(third.error().message, Catch::Contains("cannot load CA certificates from"));
+}

@@ -307,7 +307,9 @@ void inject_current_context(http::fields& headers, const TextMapPropagator& prop
 struct HttpClient::State {
   net::any_io_executor executor;  // a strand: the stream's timeouts need one
   HttpClientOptions options;
-  std::unique_ptr<net::ssl::context> tls;  // made for the first https call; outlives the streams
+  // For https: taken at the first https call, shared with clients of the same TLS settings;
+  // outlives the streams.
+  std::shared_ptr<net::ssl::context> tls;
   // The open connection, if any: one of the two.
   std::optional<boost::beast::tcp_stream> plain_stream;
   std::optional<detail::TlsStream> secure_stream;
@@ -347,7 +349,7 @@ struct HttpClient::State {
 
 Expected<bool> HttpClient::State::prepare_tls() {
   if (tls) return true;
-  auto made = detail::make_tls_client_context(options.tls);
+  auto made = detail::shared_tls_client_context(options.tls);
   if (!made) return made.error();
   tls = std::move(*made);
   return true;

@@ -4,6 +4,9 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 namespace tachi_trace::detail {
 
@@ -47,6 +50,23 @@ Expected<std::unique_ptr<net::ssl::context>> make_tls_client_context(const TlsSe
   }
   context->set_verify_mode(net::ssl::verify_peer);
   return context;
+}
+
+Expected<std::shared_ptr<net::ssl::context>> shared_tls_client_context(const TlsSettings& tls) {
+  using Files = std::tuple<std::string, std::string, std::string>;
+  static std::mutex mutex;
+  static std::map<Files, std::weak_ptr<net::ssl::context>> contexts;
+  const Files files{tls.ca_file, tls.client_certificate_file, tls.client_key_file};
+  std::lock_guard lock(mutex);
+  if (auto found = contexts.find(files); found != contexts.end()) {
+    if (auto shared = found->second.lock()) return shared;
+  }
+  auto made = make_tls_client_context(tls);
+  if (!made) return made.error();
+  std::shared_ptr<net::ssl::context> shared = std::move(*made);
+  std::erase_if(contexts, [](const auto& entry) { return entry.second.expired(); });
+  contexts[files] = shared;
+  return shared;
 }
 
 void expect_server(TlsStream& stream, const std::string& host) {

@@ -20,6 +20,12 @@ using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 Expected<std::unique_ptr<boost::asio::ssl::context>> make_tls_client_context(
     const TlsSettings& tls);
 
+/// The same, shared: callers with equal settings get one context while any of them holds it (a
+/// context serves many connections, on any threads, once made), so a client made per call does not
+/// read its CA file each time. Once the last holder lets go, the files are read afresh.
+Expected<std::shared_ptr<boost::asio::ssl::context>> shared_tls_client_context(
+    const TlsSettings& tls);
+
 /// Before the handshake: names `host` to the server (SNI, unless it is an address) and makes the
 /// handshake fail unless the server's certificate is valid for `host`.
 void expect_server(TlsStream& stream, const std::string& host);
