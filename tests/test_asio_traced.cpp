@@ -7,6 +7,7 @@
 #include <boost/system/result.hpp>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -242,6 +243,40 @@ TEST_CASE("traced gives its attributes to the span and makes its span current in
   CHECK(*outer.find_attribute("attempt") == AttributeValue(2));
   CHECK(current_inside == outer.context.span_id);
   CHECK(inner_parent == outer.context.span_id);
+}
+
+TEST_CASE("contexts taken from inside a traced awaitable outlive it, holding its span") {
+  // Whatever takes the context out of the slot holds the span by a reference of its own: it stays
+  // valid once the awaitable's frame and span handle are gone.
+  MemoryProvider memory;
+  net::io_context io;
+  std::optional<Context> copied;
+  std::optional<Context> exchanged;
+  SpanRef current;
+  run_task(io, [&]() -> net::awaitable<void> {
+    co_await traced(
+        "outer", SpanKind::internal,
+        [&]() -> net::awaitable<void> {
+          co_await sleep_for(std::chrono::milliseconds(1));
+          copied = current_context();
+          current = current_span();
+          Context moved_copy = current_context();
+          exchanged = active_slot().exchange(std::move(moved_copy));
+        }(),
+        {}, memory.tracer);
+  }());
+  // The awaitable's frame and its span handle are gone; the three references are not.
+  auto spans = exported(memory);
+  const SpanData& outer = only_span_named(spans, "outer");
+  REQUIRE(copied);
+  REQUIRE(exchanged);
+  const std::vector<const SpanRef*> holders{&copied->span(), &exchanged->span(), &current};
+  for (const SpanRef* held : holders) {
+    CHECK(held->context().span_id == outer.context.span_id);
+    CHECK_FALSE(held->is_recording());  // it ended with the awaitable
+    held->set_attribute("late", 1);     // ignored (AddressSanitizer checks the record is alive)
+  }
+  CHECK(copied->span() == exchanged->span());
 }
 
 TEST_CASE("an exception marks the span Error, records it and propagates unchanged") {
