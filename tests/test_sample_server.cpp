@@ -329,7 +329,9 @@ TEST_CASE("the sample server exports the execution tree and /metrics points at i
   CHECK(server.terminate().code == 0);
 }
 
-TEST_CASE("the sample server calls an https backend it verifies with TACHI_BACKEND_CA_FILE") {
+TEST_CASE(
+    "the sample server calls an https backend it verifies with TACHI_BACKEND_CA_FILE, "
+    "over a kept-alive connection") {
   using namespace tachi_trace::testing;
   const TestCertificates certificates = make_test_certificates();
   const TemporaryFile ca("backend-ca.pem", certificates.ca_pem);
@@ -360,6 +362,12 @@ TEST_CASE("the sample server calls an https backend it verifies with TACHI_BACKE
   CHECK(requests[0].method == "POST");
   CHECK_THAT(requests[0].header("traceparent"),
              Catch::Contains("-" + client.trace_id + "-" + client.span_id + "-"));
+
+  // Backend calls keep their connection: a second execution reuses it, with no new handshake.
+  REQUIRE(post(server.port, "/api/specs/2/execute", R"({"input": "again"})").status == 200);
+  REQUIRE(backend.wait_for_requests(2, 5s));
+  CHECK(backend.connections_accepted() == 1);
+  CHECK(backend.requests()[1].connection == 1);
   CHECK(server.terminate().code == 0);
 }
 

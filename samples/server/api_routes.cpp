@@ -123,8 +123,8 @@ net::awaitable<Expected<BackendReply>> call_backend(const SampleServices& servic
   json request_body;
   request_body["model"] = std::move(model);
   request_body["prompt"] = std::move(prompt);
-  auto call = trace::traced_http_post(services.backend_url, request_body.dump(), "application/json",
-                                      services.client_options);
+  auto lease = services.backend_clients->lease();
+  auto call = lease.client().post(services.backend_url, request_body.dump(), "application/json");
   auto response = co_await std::move(call);
   if (!response) co_return response.error();
   auto reply = read_backend_reply(*response, services.backend_url);

@@ -136,7 +136,8 @@ std::optional<trace::TracerProvider> start_tracing(
   return std::move(*provider);
 }
 
-std::shared_ptr<SampleServices> make_services(Runtime& runtime, const ServerConfig& config,
+std::shared_ptr<SampleServices> make_services(Runtime& runtime, net::io_context& io,
+                                              const ServerConfig& config,
                                               const trace::FinalizedTracingConfig& tracing) {
   auto client_options = trace::http_client_options(tracing);
   client_options.timeout = config.backend_timeout;
@@ -147,7 +148,8 @@ std::shared_ptr<SampleServices> make_services(Runtime& runtime, const ServerConf
       .metrics = runtime.metrics,
       .provider = runtime.provider,
       .viewer = runtime.viewer,
-      .client_options = std::move(client_options),
+      .client_options = client_options,
+      .backend_clients = std::make_shared<BackendClients>(io.get_executor(), client_options),
       .backend_url = config.backend_url,
       .mock_latency = config.mock_latency,
       .serves_test_route = config.serves_test_route(),
@@ -285,8 +287,9 @@ int serve(const ServerConfig& config, const trace::FinalizedTracingConfig& traci
     return 1;
   }
   runtime.store = std::move(*store);
-  auto services = make_services(runtime, config, tracing);
+  // Before the services: their kept-alive backend clients must go before the io_context does.
   net::io_context io(static_cast<int>(config.io_threads));
+  auto services = make_services(runtime, io, config, tracing);
   auto listeners = open_listeners(io, config, services, tracing);
   if (!listeners) return 1;
   net::signal_set signals(io, SIGINT, SIGTERM);

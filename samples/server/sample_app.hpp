@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 
+#include "backend_clients.hpp"
 #include "http_support.hpp"
 #include "request_metrics.hpp"
 #include "spec_store.hpp"
@@ -48,6 +49,7 @@ struct SampleServices {
   tachi_trace::TracerProvider provider;                   // its counters go to /metrics
   std::shared_ptr<tachi_trace::TraceViewerStore> viewer;  // null: the viewer is not served
   tachi_trace::HttpClientOptions client_options;          // backend calls and POST /test
+  std::shared_ptr<BackendClients> backend_clients;        // kept-alive, for the backend calls
   std::string backend_url;                                // where POST .../execute goes
   std::chrono::milliseconds mock_latency{25};
   bool serves_test_route = false;
