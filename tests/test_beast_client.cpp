@@ -46,12 +46,6 @@ struct EchoServer {
   HttpServer server;
 };
 
-net::awaitable<Expected<StringResponse>> get(std::string url, HttpClientOptions options) {
-  auto call = traced_http_get(std::move(url), std::move(options));
-  auto result = co_await std::move(call);
-  co_return result;
-}
-
 /// Accepts one connection and never answers on it.
 net::awaitable<void> accept_and_hold(std::shared_ptr<tcp::acceptor> acceptor) {
   auto socket = co_await acceptor->async_accept(net::use_awaitable);
@@ -78,7 +72,7 @@ TEST_CASE("a traced GET makes a CLIENT span whose context the server continues")
   MemoryProvider memory(roomy_settings());
   EchoServer echo(memory);
   const std::string url = echo.url("/api/specs/7?verbose=1");
-  auto result = echo.background.run(get(url, client_into(memory)));
+  auto result = echo.background.run(traced_get(url, client_into(memory)));
   REQUIRE(result);
   CHECK(result->result() == http::status::ok);
 
@@ -115,7 +109,7 @@ TEST_CASE("the CLIENT span is a child of the current span and of traced_backend_
   auto caller = [&]() -> net::awaitable<bool> {
     auto request_span = tracer.start_span("handle request");
     auto scope = request_span.activate();
-    auto call = get(url, client_into(memory));
+    auto call = traced_get(url, client_into(memory));
     auto result = co_await traced_backend_call("specs", "get", std::move(call), tracer);
     co_return result && result->result() == http::status::ok;
   };
@@ -143,8 +137,8 @@ TEST_CASE("4xx and 5xx answers mark the CLIENT span Error with the status code")
   SECTION("500") {
     code = 500;
   }
-  auto result =
-      echo.background.run(get(echo.url("/status/" + std::to_string(code)), client_into(memory)));
+  auto result = echo.background.run(
+      traced_get(echo.url("/status/" + std::to_string(code)), client_into(memory)));
   REQUIRE(result);  // an HTTP answer is a result, whatever its status
   CHECK(result->result_int() == static_cast<unsigned>(code));
   auto spans = wait_for_spans(memory, 2);
@@ -180,7 +174,7 @@ TEST_CASE("connection failures and timeouts are errors on the result and on the 
     url = url_of(rude->local_endpoint(), "/x");
     error_type = "connection_reset";
   }
-  auto result = background.run(get(url, options));
+  auto result = background.run(traced_get(url, options));
   REQUIRE_FALSE(result);
   INFO(result.error().message);
   CHECK(result.error().code == code);
@@ -198,8 +192,8 @@ TEST_CASE("credentials and signatures never reach url.full; credentials become B
   EchoServer echo(memory);
   const std::string port = std::to_string(echo.server.local_endpoint().port());
   auto result = echo.background.run(
-      get("http://alice:s3cr%40t@127.0.0.1:" + port + "/files?name=x&sig=abc#part",
-          client_into(memory)));
+      traced_get("http://alice:s3cr%40t@127.0.0.1:" + port + "/files?name=x&sig=abc#part",
+                 client_into(memory)));
   REQUIRE(result);
   // The server receives the real query and the credentials, as Basic authorization.
   CHECK_THAT(result->body(), Catch::StartsWith("GET /files?name=x&sig=abc\n"));
@@ -222,7 +216,7 @@ TEST_CASE("URLs the client cannot call are errors without a span") {
   SECTION("a port out of range") {
     url = "http://127.0.0.1:70000/x";
   }
-  auto result = background.run(get(url, client_into(memory)));
+  auto result = background.run(traced_get(url, client_into(memory)));
   REQUIRE_FALSE(result);
   CHECK(result.error().code == Error::Code::invalid_argument);
   CHECK_FALSE(result.error().message.empty());
@@ -336,7 +330,8 @@ TEST_CASE("an unsampled caller still propagates its trace, and nothing is record
   MemoryProvider server_memory(roomy_settings());
   MemoryProvider client_memory(roomy_settings(make_always_off_sampler()));
   EchoServer echo(server_memory);
-  auto result = echo.background.run(get(echo.url("/api/specs/7"), client_into(client_memory)));
+  auto result =
+      echo.background.run(traced_get(echo.url("/api/specs/7"), client_into(client_memory)));
   REQUIRE(result);
   const std::string body = result->body();
   const auto start = body.find("traceparent: 00-");

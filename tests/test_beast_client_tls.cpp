@@ -46,12 +46,6 @@ struct TlsBackend {
   HttpReceiver receiver;
 };
 
-net::awaitable<Expected<StringResponse>> get(std::string url, HttpClientOptions options) {
-  auto call = traced_http_get(std::move(url), std::move(options));
-  auto result = co_await std::move(call);
-  co_return result;
-}
-
 /// Calls `url` `count` times through one HttpClient, `pause` apart; how many calls got a 200.
 net::awaitable<int> calls_through_one_client(std::string url, HttpClientOptions options, int count,
                                              std::chrono::milliseconds pause) {
@@ -93,7 +87,7 @@ TEST_CASE("an https GET verified against the CA of the options makes a CLIENT sp
   const std::string url =
       "https://" + host + ":" + std::to_string(backend.receiver.port()) + "/api/specs/7";
 
-  auto result = background.run(get(url, backend.trusting(memory)));
+  auto result = background.run(traced_get(url, backend.trusting(memory)));
 
   REQUIRE(result);
   CHECK(result->result() == http::status::ok);
@@ -134,7 +128,7 @@ TEST_CASE("https refuses a server it cannot verify, before sending anything") {
   BackgroundIo background;
   const std::string url = backend->receiver.url("/x");
 
-  auto result = background.run(get(url, options));
+  auto result = background.run(traced_get(url, options));
 
   REQUIRE_FALSE(result);
   INFO(result.error().message);
@@ -155,13 +149,13 @@ TEST_CASE("mutual TLS: the client certificate of the options is presented") {
   SECTION("with the certificate: answered") {
     options.tls.client_certificate_file = backend.client_certificate.path();
     options.tls.client_key_file = backend.client_key.path();
-    auto result = background.run(get(url, options));
+    auto result = background.run(traced_get(url, options));
     REQUIRE(result);
     CHECK(result->result() == http::status::ok);
     CHECK(backend.receiver.request_count() == 1);
   }
   SECTION("without: the server ends the handshake, and the call fails") {
-    auto result = background.run(get(url, options));
+    auto result = background.run(traced_get(url, options));
     REQUIRE_FALSE(result);
     INFO(result.error().message);
     CHECK_THAT(result.error().message, Catch::StartsWith("GET " + url + ": "));
@@ -195,7 +189,7 @@ TEST_CASE("TLS files that cannot be read fail the call with their name, before a
   }
   const std::string url = backend.receiver.url("/x");
 
-  auto result = background.run(get(url, options));
+  auto result = background.run(traced_get(url, options));
 
   REQUIRE_FALSE(result);
   CHECK(result.error().code == code);
@@ -272,7 +266,7 @@ TEST_CASE("clients with the same TLS settings share one context; it is made afre
     if (!first) co_return first;
     // While `holder` keeps the context, a client made per call reads no file: the CA file is gone.
     ca.reset();
-    auto second = co_await get(url, options);
+    auto second = co_await traced_get(url, options);
     co_return second;
   };
 
@@ -282,7 +276,7 @@ TEST_CASE("clients with the same TLS settings share one context; it is made afre
   CHECK(second->result() == http::status::ok);
 
   // Every client is gone: the next one reads the settings' files again, and the CA file is missing.
-  auto third = background.run(get(url, options));
+  auto third = background.run(traced_get(url, options));
   REQUIRE_FALSE(third);
   CHECK_THAT(third.error().message, Catch::Contains("cannot load CA certificates from"));
 }

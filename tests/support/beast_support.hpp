@@ -245,6 +245,14 @@ inline HttpClientOptions client_into(const MemoryProvider& memory) {
   return options;
 }
 
+/// traced_http_get as a coroutine of its own, which BackgroundIo::run can wait for.
+inline boost::asio::awaitable<Expected<StringResponse>> traced_get(std::string url,
+                                                                   HttpClientOptions options) {
+  auto call = traced_http_get(std::move(url), std::move(options));
+  auto result = co_await std::move(call);
+  co_return result;
+}
+
 /// A listening server, or the test fails.
 template <typename Handler>
 HttpServer listen_on_loopback(boost::asio::io_context& io, Handler handler,
