@@ -46,12 +46,6 @@ struct EchoServer {
   HttpServer server;
 };
 
-/// Accepts one connection and never answers on it.
-net::awaitable<void> accept_and_hold(std::shared_ptr<tcp::acceptor> acceptor) {
-  auto socket = co_await acceptor->async_accept(net::use_awaitable);
-  co_await sleep_for(std::chrono::hours(1));
-}
-
 /// Accepts one connection, reads a little of the request and closes it.
 net::awaitable<void> accept_and_close(std::shared_ptr<tcp::acceptor> acceptor) {
   auto socket = co_await acceptor->async_accept(net::use_awaitable);

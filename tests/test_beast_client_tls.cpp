@@ -1,6 +1,7 @@
 // The traced HTTP client over https, against the in-test TLS receiver on 127.0.0.1: what it
 // verifies (chain and host name), mutual TLS, keep-alive, and what a failed handshake looks like
 // on the result and on the CLIENT span.
+#include <boost/asio/detached.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -137,6 +138,24 @@ TEST_CASE("https refuses a server it cannot verify, before sending anything") {
   CHECK_THAT(result.error().message, Catch::Contains("certificate verify failed"));
   CHECK(backend->receiver.request_count() == 0);
   check_failed_span(memory, "tls_failure");
+}
+
+TEST_CASE("a server that accepts but never answers the TLS handshake times the call out") {
+  MemoryProvider memory(roomy_settings());
+  BackgroundIo background;
+  auto silent = std::make_shared<net::ip::tcp::acceptor>(background.io, loopback());
+  net::co_spawn(background.io, accept_and_hold(silent), net::detached);
+  HttpClientOptions options = client_into(memory);
+  options.timeout = std::chrono::milliseconds(200);
+  const std::string url =
+      "https://127.0.0.1:" + std::to_string(silent->local_endpoint().port()) + "/x";
+
+  auto result = background.run(traced_get(url, options));
+
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == Error::Code::timed_out);
+  CHECK(result.error().message == "GET " + url + ": no answer within 200 ms (TLS handshake)");
+  check_failed_span(memory, "timeout");
 }
 
 TEST_CASE("mutual TLS: the client certificate of the options is presented") {

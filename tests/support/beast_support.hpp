@@ -253,6 +253,13 @@ inline boost::asio::awaitable<Expected<StringResponse>> traced_get(std::string u
   co_return result;
 }
 
+/// Accepts one connection and never answers on it (nor speaks TLS), until the io_context stops.
+inline boost::asio::awaitable<void> accept_and_hold(
+    std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor) {
+  auto socket = co_await acceptor->async_accept(boost::asio::use_awaitable);
+  co_await sleep_for(std::chrono::hours(1));
+}
+
 /// A listening server, or the test fails.
 template <typename Handler>
 HttpServer listen_on_loopback(boost::asio::io_context& io, Handler handler,
