@@ -39,7 +39,6 @@ class BackendClients {
   };
 
   Lease lease();
-  const tachi_trace::HttpClientOptions& options() const noexcept { return options_; }
 
  private:
   void give_back(std::unique_ptr<tachi_trace::HttpClient> client) noexcept;

@@ -12,6 +12,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "transport/connection_loss.hpp"
+
 namespace tachi_trace::http_semantics {
 
 namespace {
@@ -48,15 +50,6 @@ std::optional<std::uint16_t> parse_port(std::string_view text) noexcept {
   if (error != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535)
     return std::nullopt;
   return static_cast<std::uint16_t>(value);
-}
-
-bool is_connection_loss(const boost::system::error_code& error) noexcept {
-  namespace net = boost::asio;
-  namespace http = boost::beast::http;
-  return error == net::error::eof || error == net::error::connection_reset ||
-         error == net::error::broken_pipe || error == net::error::connection_aborted ||
-         error == http::error::end_of_stream || error == http::error::partial_message ||
-         error == net::ssl::error::stream_truncated;  // closed without a TLS close_notify
 }
 
 bool is_lookup_failure(const boost::system::error_code& error) noexcept {
@@ -154,7 +147,7 @@ std::string_view error_type(const boost::system::error_code& error) noexcept {
   if (error == boost::beast::error::timeout || error == net::error::timed_out) return "timeout";
   if (error == net::error::operation_aborted) return "cancelled";
   if (error == net::error::connection_refused) return "connection_refused";
-  if (is_connection_loss(error)) return "connection_reset";
+  if (detail::is_connection_loss(error)) return "connection_reset";
   if (is_lookup_failure(error)) return "host_not_found";
   if (error == http::error::header_limit || error == http::error::body_limit ||
       error == http::error::buffer_overflow)

@@ -8,6 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "connection_loss.hpp"
 #include "tls.hpp"
 
 namespace tachi_trace::detail {
@@ -16,14 +17,6 @@ namespace {
 
 constexpr auto as_result = net::as_tuple(net::use_awaitable);
 using boost::system::error_code;
-
-// The connection broke (or was closed by the peer) rather than the server refusing the request.
-bool is_connection_loss(const error_code& error) {
-  return error == net::error::eof || error == net::error::connection_reset ||
-         error == net::error::connection_aborted || error == net::error::broken_pipe ||
-         error == net::error::not_connected || error == http::error::end_of_stream ||
-         error == http::error::partial_message || error == net::ssl::error::stream_truncated;
-}
 
 ExchangeResult failure(ExchangeResult::Failure kind, std::string reason) {
   ExchangeResult result;
