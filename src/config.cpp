@@ -150,6 +150,11 @@ class ConfigFinalizer {
   void resolve_otlp();
   HeaderList resolve_headers();
   void resolve_other_exporters();
+  void resolve_proxies();
+  std::optional<HttpProxy> resolve_proxy(const Setting<std::string>& setting,
+                                         std::string_view variable);
+  NoProxyRules resolve_no_proxy();
+  std::optional<std::pair<std::string, std::string>> proxy_variable(std::string_view variable);
 
   const TracingConfig& config_;
   const Environment& environment_;
@@ -197,6 +202,7 @@ Expected<FinalizedTracingConfig> ConfigFinalizer::run() {
       config_.http_server_4xx_is_error, "TACHI_HTTP_SERVER_4XX_IS_ERROR", false, boolean_rule());
   resolve_otlp();
   resolve_other_exporters();
+  resolve_proxies();
   if (code_error_) return *code_error_;
   return std::move(result_);
 }
@@ -441,6 +447,79 @@ void ConfigFinalizer::resolve_other_exporters() {
       config_.console_format, "TACHI_CONSOLE_FORMAT", ConsoleFormat::text,
       choice_rule<ConsoleFormat>("one of text, json", {{"text", ConsoleFormat::text},
                                                        {"json", ConsoleFormat::json_lines}}));
+}
+
+// The variable in lower case, else in upper case (curl's and wget's order), with its value.
+// HTTP_PROXY is not read in a CGI program, where a request's "Proxy:" header arrives as it.
+std::optional<std::pair<std::string, std::string>> ConfigFinalizer::proxy_variable(
+    std::string_view variable) {
+  std::string lower(variable);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char character) { return std::tolower(character); });
+  if (auto text = environment_.get(lower)) return std::pair(lower, std::move(*text));
+  if (variable == "HTTP_PROXY" && environment_.get("REQUEST_METHOD")) return std::nullopt;
+  if (auto text = environment_.get(variable)) return std::pair(std::string(variable), *text);
+  return std::nullopt;
+}
+
+std::optional<HttpProxy> ConfigFinalizer::resolve_proxy(const Setting<std::string>& setting,
+                                                        std::string_view variable) {
+  std::optional<HttpProxy> from_code;
+  if (setting.value && !detail::trim_white_space(*setting.value).empty()) {
+    auto parsed = parse_http_proxy(*setting.value);
+    if (parsed) {
+      from_code = std::move(*parsed);
+    } else if (!code_error_) {
+      code_error_ = Error{Error::Code::invalid_configuration,
+                          std::string(variable) + " (set in code): " + parsed.error().message};
+    }
+  }
+  if (setting.value && setting.precedence == Precedence::code_overrides_environment)
+    return from_code;
+  auto found = proxy_variable(variable);
+  if (!found) return from_code;
+  auto parsed = parse_http_proxy(found->second);
+  if (parsed) return std::move(*parsed);
+  const std::string fallback =
+      from_code ? "the proxy " + from_code->authority() + " set in code" : std::string("no proxy");
+  warn(found->first, found->first + ": " + parsed.error().message + "; using " + fallback);
+  return from_code;
+}
+
+NoProxyRules ConfigFinalizer::resolve_no_proxy() {
+  auto unreadable = [](std::string_view variable, const std::string& entry) {
+    return std::string(variable) + " has an entry " + quoted(entry) +
+           " that is not a host name, address, CIDR block or host:port";
+  };
+  const Setting<std::string>& setting = config_.no_proxy;
+  NoProxyRules from_code(setting.value.value_or(""));
+  if (!from_code.malformed().empty() && !code_error_) {
+    code_error_ = Error{Error::Code::invalid_configuration,
+                        unreadable("NO_PROXY (set in code)", from_code.malformed().front())};
+  }
+  if (setting.value && setting.precedence == Precedence::code_overrides_environment)
+    return from_code;
+  auto found = proxy_variable("NO_PROXY");
+  if (!found) return from_code;
+  NoProxyRules rules(found->second);
+  for (const std::string& entry : rules.malformed())
+    warn(found->first, unreadable(found->first, entry) + "; it is ignored");
+  return rules;
+}
+
+void ConfigFinalizer::resolve_proxies() {
+  ProxySettings& proxies = result_.proxies_;
+  proxies.https = resolve_proxy(config_.https_proxy, "HTTPS_PROXY");
+  proxies.http = resolve_proxy(config_.http_proxy, "HTTP_PROXY");
+  proxies.no_proxy = resolve_no_proxy();
+  auto proxy_for = [&](const std::string& endpoint) -> std::optional<HttpProxy> {
+    auto url = parse_http_url(endpoint);
+    if (!url) return std::nullopt;
+    return proxies.for_url(*url);
+  };
+  result_.otlp_.proxy = proxy_for(result_.otlp_.endpoint);
+  result_.zipkin_.proxy = proxy_for(result_.zipkin_.endpoint);
+  result_.jaeger_.proxy = proxy_for(result_.jaeger_.endpoint);
 }
 
 Expected<FinalizedTracingConfig> finalize_config(const TracingConfig& config,

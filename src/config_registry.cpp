@@ -78,6 +78,15 @@ constexpr VariableSpec library_variables[] = {
      "Jaeger collector Thrift-over-HTTP URL"},
     {"OTEL_EXPORTER_JAEGER_TIMEOUT", milliseconds, "10000", "",
      "longest time one Jaeger request may take (0: no limit)"},
+    {"HTTPS_PROXY", url, "", "",
+     "http:// proxy (credentials allowed) for https endpoints, reached through CONNECT; also "
+     "https_proxy, which wins"},
+    {"HTTP_PROXY", url, "", "",
+     "http:// proxy for http endpoints; also http_proxy, which wins (HTTP_PROXY is ignored when "
+     "REQUEST_METHOD is set, as in CGI programs)"},
+    {"NO_PROXY", text, "", "",
+     "hosts reached directly: names (covering their subdomains), addresses, CIDR blocks, "
+     "host:port, or *; also no_proxy, which wins"},
     {"TACHI_CONSOLE_FORMAT", choice, "text", "text|json",
      "console exporter output: readable lines or JSON lines"},
     {"TACHI_HTTP_SERVER_TIMING", boolean, "false", "",

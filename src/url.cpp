@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "url_authority.hpp"
+
 namespace tachi_trace {
 
 namespace {
@@ -13,6 +15,40 @@ Error bad_url(std::string_view text, std::string_view why) {
 }
 
 }  // namespace
+
+namespace detail {
+
+const char* parse_host_and_port(std::string_view authority, std::string& host,
+                                std::uint16_t& port) {
+  std::string_view port_text;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return "unclosed IPv6 literal";
+    host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return "unexpected text after the IPv6 literal";
+      port_text = after.substr(1);
+    }
+  } else {
+    const auto colon = authority.find(':');
+    host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  }
+  if (host.empty()) return "no host";
+  if (!port_text.empty() || authority.ends_with(':')) {
+    unsigned number = 0;
+    auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), number);
+    if (error != std::errc() || end != port_text.data() + port_text.size() || number == 0 ||
+        number > 65535)
+      return "the port must be a number from 1 to 65535";
+    port = static_cast<std::uint16_t>(number);
+  }
+  return nullptr;
+}
+
+}  // namespace detail
 
 Expected<HttpUrl> parse_http_url(std::string_view text) {
   HttpUrl url;
@@ -34,31 +70,8 @@ Expected<HttpUrl> parse_http_url(std::string_view text) {
   if (authority.find('@') != std::string_view::npos)
     return bad_url(text, "user information is not allowed");
 
-  std::string_view port_text;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return bad_url(text, "unclosed IPv6 literal");
-    url.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return bad_url(text, "unexpected text after the IPv6 literal");
-      port_text = after.substr(1);
-    }
-  } else {
-    const auto colon = authority.find(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-  }
-  if (url.host.empty()) return bad_url(text, "no host");
-  if (!port_text.empty() || authority.ends_with(':')) {
-    unsigned port = 0;
-    auto [end, error] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
-      return bad_url(text, "the port must be a number from 1 to 65535");
-    url.port = static_cast<std::uint16_t>(port);
-  }
+  if (const char* why = detail::parse_host_and_port(authority, url.host, url.port))
+    return bad_url(text, why);
   url.target = target.empty()
                    ? "/"
                    : (target.front() == '?' ? '/' + std::string(target) : std::string(target));
@@ -70,6 +83,11 @@ std::string HttpUrl::host_header() const {
   const std::uint16_t default_port = secure ? 443 : 80;
   if (port != default_port) header += ':' + std::to_string(port);
   return header;
+}
+
+std::string HttpUrl::authority() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? '[' + host + ']' : host) + ':' + std::to_string(port);
 }
 
 std::string HttpUrl::to_string() const {

@@ -18,11 +18,13 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "sample_config.hpp"
 #include "support/child_process.hpp"
+#include "support/forward_proxy.hpp"
 #include "support/http_receiver.hpp"
 #include "support/test_certificates.hpp"
 #include "tachi_trace/config.hpp"
@@ -368,6 +370,42 @@ TEST_CASE(
   REQUIRE(backend.wait_for_requests(2, 5s));
   CHECK(backend.connections_accepted() == 1);
   CHECK(backend.requests()[1].connection == 1);
+  CHECK(server.terminate().code == 0);
+}
+
+TEST_CASE("the sample server exports and calls its backend through HTTP_PROXY, its mock directly") {
+  using namespace tachi_trace::testing;
+  ForwardProxy proxy;
+  HttpReceiver receiver;
+  auto variables = otlp_to(receiver);
+  variables.emplace_back("HTTP_PROXY", proxy.url());
+  std::optional<HttpReceiver> backend;
+  SECTION("a backend of TACHI_BACKEND_URL: through the proxy") {
+    backend.emplace();
+    backend->set_default_response(
+        {.body = R"({"text": "Proxied.", "model": "tiny-1"})", .content_type = "application/json"});
+    variables.emplace_back("TACHI_BACKEND_URL", backend->url("/v1/generate"));
+  }
+  SECTION("the mock backend, in the process itself: never through a proxy") {}
+  SampleServer server("sample-server-proxy.log", variables);
+
+  const Reply reply = post(server.port, "/api/specs/1/execute", R"({"input": "printer"})");
+
+  INFO(reply.body);
+  REQUIRE(reply.status == 200);
+  wait_for_trace(receiver, reply.body_json()["trace_id"], 6);
+  std::set<std::string> targets;
+  for (const auto& request : proxy.requests())
+    targets.insert(request.method + " " + request.target);
+  INFO(Catch::Detail::stringify(std::vector<std::string>(targets.begin(), targets.end())));
+  CHECK(targets.count("POST " + receiver.url("/v1/traces")) == 1);
+  if (backend) {
+    CHECK(targets.size() == 2);
+    CHECK(targets.count("POST " + backend->url("/v1/generate")) == 1);
+    CHECK(backend->request_count() == 1);
+  } else {
+    CHECK(targets.size() == 1);
+  }
   CHECK(server.terminate().code == 0);
 }
 

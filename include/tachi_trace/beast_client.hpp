@@ -28,7 +28,8 @@
 // error.type values: the status code ("404", "503"), `timeout`, `connection_refused`,
 // `connection_reset` (the server closed or reset the connection), `host_not_found`,
 // `tls_failure` (the TLS handshake failed: an untrusted certificate, one for another host, no
-// common protocol version), `response_too_large`, `malformed_response`, `cancelled`, or `_OTHER`.
+// common protocol version), `proxy_refused`, `response_too_large`, `malformed_response`,
+// `cancelled`, or `_OTHER`.
 //
 // Results are values: an HTTP response whatever its status, or an `Error` (invalid_argument for a
 // URL that is not `http[s]://host[:port][/path][?query]`, timed_out, io_failure) whose message
@@ -46,6 +47,12 @@
 // the next request on it. When a reused connection turns out closed by the server before any byte
 // of the response came back, an idempotent request is sent once more on a new connection, inside
 // the same span. One call at a time per client; the client must outlive its calls.
+//
+// Through a proxy (`HttpClientOptions::proxies`, proxy.hpp), an http call is sent to the proxy in
+// absolute form with its credentials; an https call goes through a CONNECT tunnel and TLS with the
+// server itself. network.peer.address is then the proxy's. A proxy that refuses the tunnel fails
+// the call (io_failure naming the proxy and its answer, "407 Proxy Authentication Required"),
+// error.type `proxy_refused`.
 #pragma once
 
 #include <chrono>
@@ -95,10 +102,12 @@ struct HttpClientOptions {
   /// For https URLs: trusted CAs (the system's store by default) and an optional client
   /// certificate. Read at a client's first https call.
   TlsSettings tls;
+  /// The proxy each call goes through, by its URL (none by default).
+  ProxySettings proxies;
 };
 
-/// Options from finalized configuration: the propagator of OTEL_PROPAGATORS; the rest at their
-/// defaults.
+/// Options from finalized configuration: the propagator of OTEL_PROPAGATORS, the proxies of
+/// HTTPS_PROXY, HTTP_PROXY and NO_PROXY; the rest at their defaults.
 HttpClientOptions http_client_options(const FinalizedTracingConfig& config);
 
 /// A traced HTTP/1.1 client that keeps its connection alive between calls. See the header comment.

@@ -24,6 +24,7 @@
 
 #include "tachi_trace/attributes.hpp"
 #include "tachi_trace/error.hpp"
+#include "tachi_trace/proxy.hpp"
 #include "tachi_trace/sampling.hpp"
 #include "tachi_trace/tracer.hpp"
 
@@ -119,6 +120,9 @@ struct OtlpExporterSettings {
   std::string certificate_file;              // PEM CA bundle for https; empty = system store
   std::string client_key_file;
   std::string client_certificate_file;
+  // The proxy for `endpoint`, which finalize_config chooses from HTTPS_PROXY, HTTP_PROXY and
+  // NO_PROXY; none: a direct connection.
+  std::optional<HttpProxy> proxy;
 };
 
 // Zipkin and Jaeger have no standard variables for TLS files: set these in code. Without them, an
@@ -129,6 +133,7 @@ struct ZipkinExporterSettings {
   std::string certificate_file;  // PEM CA bundle for https; empty = system store
   std::string client_key_file;
   std::string client_certificate_file;
+  std::optional<HttpProxy> proxy;  // as for OTLP
 };
 
 struct JaegerExporterSettings {
@@ -137,6 +142,7 @@ struct JaegerExporterSettings {
   std::string certificate_file;  // PEM CA bundle for https; empty = system store
   std::string client_key_file;
   std::string client_certificate_file;
+  std::optional<HttpProxy> proxy;  // as for OTLP
 };
 
 struct ConsoleExporterSettings {
@@ -179,6 +185,11 @@ struct TracingConfig {
   Setting<std::string> jaeger_endpoint;
   Setting<std::chrono::milliseconds> jaeger_timeout;
   Setting<ConsoleFormat> console_format;
+  // Proxy URLs (parse_http_proxy) and the NO_PROXY list; an empty text means none. The variables
+  // are also read in lower case (https_proxy, ...), which wins when both are set, as with curl.
+  Setting<std::string> https_proxy;
+  Setting<std::string> http_proxy;
+  Setting<std::string> no_proxy;
   Setting<bool> http_server_timing;        // TACHI_HTTP_SERVER_TIMING
   Setting<bool> http_server_4xx_is_error;  // TACHI_HTTP_SERVER_4XX_IS_ERROR
 };
@@ -200,6 +211,9 @@ class FinalizedTracingConfig {
   const ZipkinExporterSettings& zipkin() const noexcept { return zipkin_; }
   const JaegerExporterSettings& jaeger() const noexcept { return jaeger_; }
   const ConsoleExporterSettings& console() const noexcept { return console_; }
+  /// HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for clients of your own (HttpClientOptions::proxies);
+  /// the exporters' settings already hold the proxy for their endpoints.
+  const ProxySettings& proxies() const noexcept { return proxies_; }
   /// TACHI_HTTP_SERVER_TIMING: whether HTTP servers return their span's context in a
   /// `server-timing` response header (see format_server_timing in propagation.hpp).
   bool http_server_timing() const noexcept { return http_server_timing_; }
@@ -223,6 +237,7 @@ class FinalizedTracingConfig {
   ZipkinExporterSettings zipkin_;
   JaegerExporterSettings jaeger_;
   ConsoleExporterSettings console_;
+  ProxySettings proxies_;
   bool http_server_timing_ = false;
   bool http_server_4xx_is_error_ = false;
   std::vector<ConfigDiagnostic> diagnostics_;

@@ -16,6 +16,11 @@
 // CA file of your own; a client certificate and key can be given for mutual TLS. The connection is
 // kept alive between requests and reopened when the server closed it.
 //
+// With a `proxy` (proxy.hpp), every connection goes to the proxy: http requests in absolute form
+// with its credentials, https ones through a CONNECT tunnel, TLS end to end with the server. A
+// proxy that refuses the tunnel fails the post with its answer ("407 Proxy Authentication
+// Required"), which is final, except 502, 503 and 504 (it could not reach the server), retried.
+//
 // One thread at a time may call `post`; `cancel` may be called from any thread, at any time, and
 // makes a running `post` return promptly (and every later one at once). Header values are never
 // written into results or diagnostics: they often hold API keys.
@@ -25,12 +30,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "tachi_trace/error.hpp"
+#include "tachi_trace/proxy.hpp"
 #include "tachi_trace/url.hpp"
 
 namespace tachi_trace {
@@ -71,9 +78,10 @@ struct TlsSettings {
 
 struct HttpTransportSettings {
   HttpUrl url;
-  HttpHeaders headers;  // added to every request; their values are never logged
-  bool gzip = false;    // compress request bodies (Content-Encoding: gzip)
-  TlsSettings tls;      // used for https URLs only
+  HttpHeaders headers;             // added to every request; their values are never logged
+  bool gzip = false;               // compress request bodies (Content-Encoding: gzip)
+  TlsSettings tls;                 // used for https URLs only
+  std::optional<HttpProxy> proxy;  // none: connect to the URL's host
   RetryPolicy retry;
   std::size_t max_response_body_bytes = std::size_t{4} << 20;
   std::shared_ptr<TransportClock> clock;  // null: the system clocks

@@ -17,6 +17,8 @@ struct HttpUrl {
 
   /// The Host header value (with brackets and a port other than the scheme's default).
   std::string host_header() const;
+  /// "host:port" with the port always given (IPv6 in brackets): a CONNECT request's target.
+  std::string authority() const;
   std::string to_string() const;
 };
 

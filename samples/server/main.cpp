@@ -142,6 +142,8 @@ std::shared_ptr<SampleServices> make_services(Runtime& runtime, net::io_context&
   auto client_options = trace::http_client_options(tracing);
   client_options.timeout = config.backend_timeout;
   client_options.tls.ca_file = config.backend_ca_file;
+  // The mock backend is this process, on loopback: a proxy of HTTP_PROXY could not reach it.
+  if (config.backend_url.empty()) client_options.proxies = {};
   return std::make_shared<SampleServices>(SampleServices{
       .store = *runtime.store,
       .database_pool = runtime.database_pool,

@@ -23,6 +23,7 @@
 #include "tachi_trace/semantic_conventions.hpp"
 #include "tachi_trace/task.hpp"
 #include "tachi_trace/url.hpp"
+#include "transport/proxy_tunnel.hpp"
 #include "transport/tls.hpp"
 
 namespace tachi_trace {
@@ -97,12 +98,16 @@ Expected<ClientTarget> parse_client_url(std::string_view text) {
   return target;
 }
 
-void prepare_request(HttpClientRequest& request, const ClientTarget& target) {
+void prepare_request(HttpClientRequest& request, const ClientTarget& target,
+                     const std::optional<HttpProxy>& proxy) {
   request.version(11);
-  request.target(target.url.target);
+  request.target(proxy ? detail::proxied_target(target.url) : target.url.target);
   request.set(http::field::host, target.url.host_header());
   if (!target.authorization.empty() && request.find(http::field::authorization) == request.end())
     request.set(http::field::authorization, target.authorization);
+  // Through a tunnel (https) the credentials go with CONNECT only: the server must not see them.
+  if (proxy && !target.url.secure && !proxy->username.empty())
+    request.set(http::field::proxy_authorization, proxy->authorization());
   request.prepare_payload();
 }
 
@@ -196,7 +201,8 @@ struct Exchange {
   std::optional<HttpClientResponse> response;
   boost::system::error_code error;
   std::string_view step;
-  bool retryable = false;  // failed before any byte of the response came back
+  bool retryable = false;     // failed before any byte of the response came back
+  std::string proxy_refusal;  // the proxy's answer when it refused a tunnel
   tcp::endpoint peer;
 };
 
@@ -271,6 +277,11 @@ void record_exchange(const SpanRef& span, const HttpClientRequest& request,
     return;
   }
   span.set_attribute(semconv::network_protocol_version, "1.1");
+  if (!exchange.proxy_refusal.empty()) {
+    span.set_attribute(semconv::error_type, "proxy_refused");
+    span.set_status(StatusCode::error, exchange.proxy_refusal);
+    return;
+  }
   span.set_attribute(semconv::error_type, http_semantics::error_type(exchange.error));
   span.set_status(StatusCode::error, exchange.error.message());
 }
@@ -278,6 +289,9 @@ void record_exchange(const SpanRef& span, const HttpClientRequest& request,
 Error exchange_error(const HttpClientRequest& request, const ClientTarget& target,
                      const Exchange& exchange, std::chrono::milliseconds timeout) {
   const std::string call = std::string(request.method_string()) + " " + target.full + ": ";
+  if (!exchange.proxy_refusal.empty())
+    return Error{Error::Code::io_failure,
+                 call + std::string(exchange.step) + ": " + exchange.proxy_refusal};
   if (http_semantics::error_type(exchange.error) == "timeout")
     return Error{Error::Code::timed_out, call + "no answer within " +
                                              std::to_string(timeout.count()) + " ms (" +
@@ -291,6 +305,7 @@ Error exchange_error(const HttpClientRequest& request, const ClientTarget& targe
 HttpClientOptions http_client_options(const FinalizedTracingConfig& config) {
   HttpClientOptions options;
   options.propagator = make_propagator(config);
+  options.proxies = config.proxies();
   return options;
 }
 
@@ -314,17 +329,19 @@ struct HttpClient::State {
   std::optional<boost::beast::tcp_stream> plain_stream;
   std::optional<detail::TlsStream> secure_stream;
   boost::beast::flat_buffer buffer;
-  std::string host;  // where the connection goes
+  std::string host;  // where the connection goes: the server, perhaps through `proxy`
   std::uint16_t port = 0;
+  std::optional<HttpProxy> proxy;
 
   boost::beast::tcp_stream* transport() noexcept {
     if (secure_stream) return &secure_stream->next_layer();
     return plain_stream ? &*plain_stream : nullptr;
   }
-  bool can_reuse(const HttpUrl& url) {
+  bool can_reuse(const HttpUrl& url, const std::optional<HttpProxy>& via) {
     boost::beast::tcp_stream* open = transport();
     return open != nullptr && open->socket().is_open() && secure_stream.has_value() == url.secure &&
-           host == url.host && port == url.port && buffer.size() == 0 && still_open(open->socket());
+           host == url.host && port == url.port && proxy == via && buffer.size() == 0 &&
+           still_open(open->socket());
   }
   // Without a TLS close_notify: HTTP/1.1 framing tells where each response ends, and waiting for
   // the server's reply would hold the client up for nothing.
@@ -334,16 +351,21 @@ struct HttpClient::State {
     buffer.clear();
     host.clear();
     port = 0;
+    proxy.reset();
   }
   Expected<bool> prepare_tls();
-  net::awaitable<std::optional<Exchange>> connect(const HttpUrl& url, CallDeadline deadline,
-                                                  std::string_view step);
+  net::awaitable<std::optional<Exchange>> connect(const HttpUrl& url,
+                                                  const std::optional<HttpProxy>& via,
+                                                  CallDeadline deadline, bool again);
+  net::awaitable<std::optional<Exchange>> tunnel(const HttpUrl& url, const HttpProxy& via,
+                                                 CallDeadline deadline);
   template <typename Stream>
   net::awaitable<Exchange> send_and_receive(Stream& stream, HttpClientRequest& request,
                                             CallDeadline deadline);
   net::awaitable<Exchange> exchange(HttpClientRequest& request, const HttpUrl& url,
-                                    CallDeadline deadline);
+                                    const std::optional<HttpProxy>& via, CallDeadline deadline);
   net::awaitable<Exchange> exchange_on_strand(HttpClientRequest& request, const HttpUrl& url,
+                                              const std::optional<HttpProxy>& via,
                                               CallDeadline deadline);
 };
 
@@ -355,13 +377,15 @@ Expected<bool> HttpClient::State::prepare_tls() {
   return true;
 }
 
-/// Opens a connection to `url` (TLS included for https); a failure is reported as `step`, or as
-/// the TLS handshake.
-net::awaitable<std::optional<Exchange>> HttpClient::State::connect(const HttpUrl& url,
-                                                                   CallDeadline deadline,
-                                                                   std::string_view step) {
+/// Opens a connection to `url`, or to the proxy `via` and through it (TLS included for https); a
+/// failure is reported as the step that failed.
+net::awaitable<std::optional<Exchange>> HttpClient::State::connect(
+    const HttpUrl& url, const std::optional<HttpProxy>& via, CallDeadline deadline, bool again) {
   close();
-  auto [lookup_error, endpoints] = co_await look_up(url.host, url.port, deadline);
+  std::string_view step = again ? "reconnect" : "connect";
+  if (via) step = again ? "reconnect to the proxy" : "connect to the proxy";
+  auto [lookup_error, endpoints] =
+      co_await look_up(via ? via->host : url.host, via ? via->port : url.port, deadline);
   if (lookup_error) co_return failed(step, lookup_error);
   if (url.secure)
     secure_stream.emplace(executor, *tls);
@@ -374,6 +398,12 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(const HttpUrl
     close();
     co_return failed(step, error);
   }
+  if (url.secure && via) {
+    if (auto failure = co_await tunnel(url, *via, deadline)) {
+      close();
+      co_return failure;
+    }
+  }
   if (url.secure) {
     detail::expect_server(*secure_stream, url.host);
     auto [handshake_error] = co_await secure_stream->async_handshake(net::ssl::stream_base::client,
@@ -385,7 +415,22 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(const HttpUrl
   }
   host = url.host;
   port = url.port;
+  proxy = via;
   co_return std::nullopt;
+}
+
+net::awaitable<std::optional<Exchange>> HttpClient::State::tunnel(const HttpUrl& url,
+                                                                  const HttpProxy& via,
+                                                                  CallDeadline deadline) {
+  set_expiry(*transport(), deadline);
+  const detail::TunnelOutcome outcome = co_await detail::open_proxy_tunnel(*transport(), via, url);
+  if (outcome.status == detail::TunnelOutcome::Status::failed)
+    co_return failed("proxy tunnel", outcome.error);
+  if (outcome.status == detail::TunnelOutcome::Status::open) co_return std::nullopt;
+  Exchange refused = failed("proxy tunnel", net::error::connection_refused);
+  refused.proxy_refusal = "the proxy " + via.authority() + " refused the tunnel to " +
+                          url.authority() + ": " + outcome.refusal();
+  co_return refused;
 }
 
 template <typename Stream>
@@ -411,11 +456,12 @@ net::awaitable<Exchange> HttpClient::State::send_and_receive(Stream& stream,
 }
 
 net::awaitable<Exchange> HttpClient::State::exchange(HttpClientRequest& request, const HttpUrl& url,
+                                                     const std::optional<HttpProxy>& via,
                                                      CallDeadline deadline) {
-  const bool reused = can_reuse(url);
+  const bool reused = can_reuse(url, via);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt > 0 || !reused) {
-      if (auto failure = co_await connect(url, deadline, attempt == 0 ? "connect" : "reconnect"))
+      if (auto failure = co_await connect(url, via, deadline, attempt > 0))
         co_return std::move(*failure);
     }
     boost::system::error_code ignored;
@@ -440,10 +486,11 @@ net::awaitable<Exchange> HttpClient::State::exchange(HttpClientRequest& request,
 /// Runs the exchange as a task on the client's strand, then comes back to the caller's executor.
 net::awaitable<Exchange> HttpClient::State::exchange_on_strand(HttpClientRequest& request,
                                                                const HttpUrl& url,
+                                                               const std::optional<HttpProxy>& via,
                                                                CallDeadline deadline) {
   ContextSlot* task_slot = detail::active_task_slot_variable();
   const bool caller_is_task = task_slot != nullptr && task_slot->is_task_slot();
-  auto work = exchange(request, url, deadline);
+  auto work = exchange(request, url, via, deadline);
   Exchange outcome =
       co_await tachi_trace::co_spawn(executor, Context(), std::move(work), use_awaitable);
   // A caller outside any task was resumed inline inside the strand task's slot activation: a hop
@@ -480,15 +527,16 @@ net::awaitable<Expected<HttpClientResponse>> HttpClient::request(std::string url
       co_return Error{prepared.error().code, std::string(request.method_string()) + " " +
                                                  target->full + ": " + prepared.error().message};
   }
-  prepare_request(request, *target);
   const HttpClientOptions& options = state_->options;
+  const std::optional<HttpProxy> proxy = options.proxies.for_url(target->url);
+  prepare_request(request, *target, proxy);
   const Tracer& tracer = options.tracer ? *options.tracer : global_tracer();
   Span span = tracer.start_span(http_semantics::method_label(request.method_string()),
                                 client_span_options(request, *target));
   inject_context(current_context().with_span(span), request,
                  options.propagator ? *options.propagator : global_propagator());
-  Exchange outcome =
-      co_await state_->exchange_on_strand(request, target->url, call_deadline(options.timeout));
+  Exchange outcome = co_await state_->exchange_on_strand(request, target->url, proxy,
+                                                         call_deadline(options.timeout));
   record_exchange(span, request, outcome);
   if (!outcome.response) co_return exchange_error(request, *target, outcome, options.timeout);
   co_return std::move(*outcome.response);

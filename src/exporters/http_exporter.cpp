@@ -191,18 +191,18 @@ std::string printable_excerpt(std::string_view text, std::size_t limit) {
 }
 
 Expected<std::unique_ptr<HttpTransport>> make_exporter_transport(std::string_view exporter,
-                                                                 std::string_view endpoint,
+                                                                 ExporterEndpoint endpoint,
                                                                  const HttpExporterOptions& options,
-                                                                 HttpHeaders headers, bool gzip,
-                                                                 TlsSettings tls) {
+                                                                 HttpHeaders headers, bool gzip) {
   const std::string prefix = "the " + std::string(exporter) + " exporter: ";
-  auto url = parse_http_url(endpoint);
+  auto url = parse_http_url(endpoint.url);
   if (!url) return url.error().with_prefix(prefix);
   HttpTransportSettings settings;
   settings.url = std::move(*url);
   settings.headers = std::move(headers);
   settings.gzip = gzip;
-  settings.tls = std::move(tls);
+  settings.tls = std::move(endpoint.tls);
+  settings.proxy = std::move(endpoint.proxy);
   settings.retry = options.retry;
   settings.max_response_body_bytes = options.max_response_body_bytes;
   settings.clock = options.clock;

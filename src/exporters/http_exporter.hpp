@@ -82,9 +82,25 @@ class HttpSpanExporter : public SpanExporter {
 /// `limit` bytes.
 std::string printable_excerpt(std::string_view text, std::size_t limit = 200);
 
-/// Transport settings for an exporter: the URL, TLS and the options' retry, clock and limits.
-Expected<std::unique_ptr<HttpTransport>> make_exporter_transport(
-    std::string_view exporter, std::string_view endpoint, const HttpExporterOptions& options,
-    HttpHeaders headers = {}, bool gzip = false, TlsSettings tls = {});
+/// Where an exporter sends: what its settings (OTLP, Zipkin or Jaeger) say of the connection.
+struct ExporterEndpoint {
+  std::string_view url;
+  TlsSettings tls;
+  std::optional<HttpProxy> proxy;
+
+  template <typename Settings>
+  static ExporterEndpoint of(const Settings& settings) {
+    return {settings.endpoint,
+            {settings.certificate_file, settings.client_certificate_file, settings.client_key_file},
+            settings.proxy};
+  }
+};
+
+/// Transport settings for an exporter: the endpoint and the options' retry, clock and limits.
+Expected<std::unique_ptr<HttpTransport>> make_exporter_transport(std::string_view exporter,
+                                                                 ExporterEndpoint endpoint,
+                                                                 const HttpExporterOptions& options,
+                                                                 HttpHeaders headers = {},
+                                                                 bool gzip = false);
 
 }  // namespace tachi_trace::detail

@@ -228,10 +228,8 @@ std::unique_ptr<SpanEncoder> make_jaeger_encoder() {
 
 Expected<std::unique_ptr<SpanExporter>> make_jaeger_exporter(const JaegerExporterSettings& settings,
                                                              HttpExporterOptions options) {
-  TlsSettings tls{settings.certificate_file, settings.client_certificate_file,
-                  settings.client_key_file};
-  auto transport = detail::make_exporter_transport("jaeger", settings.endpoint, options, {}, false,
-                                                   std::move(tls));
+  auto transport =
+      detail::make_exporter_transport("jaeger", detail::ExporterEndpoint::of(settings), options);
   if (!transport) return transport.error();
   detail::HttpSpanExporter::Parts parts{"jaeger", make_jaeger_encoder(), std::move(*transport),
                                         settings.timeout, std::move(options)};

@@ -48,11 +48,9 @@ std::unique_ptr<SpanEncoder> make_otlp_encoder(OtlpProtocol protocol) {
 
 Expected<std::unique_ptr<SpanExporter>> make_otlp_exporter(const OtlpExporterSettings& settings,
                                                            HttpExporterOptions options) {
-  TlsSettings tls{settings.certificate_file, settings.client_certificate_file,
-                  settings.client_key_file};
   auto transport =
-      detail::make_exporter_transport("otlp", settings.endpoint, options, settings.headers,
-                                      settings.compression == Compression::gzip, std::move(tls));
+      detail::make_exporter_transport("otlp", detail::ExporterEndpoint::of(settings), options,
+                                      settings.headers, settings.compression == Compression::gzip);
   if (!transport) return transport.error();
   detail::HttpSpanExporter::Parts parts{"otlp", make_otlp_encoder(settings.protocol),
                                         std::move(*transport), settings.timeout,

@@ -223,10 +223,8 @@ std::unique_ptr<SpanEncoder> make_zipkin_encoder() {
 
 Expected<std::unique_ptr<SpanExporter>> make_zipkin_exporter(const ZipkinExporterSettings& settings,
                                                              HttpExporterOptions options) {
-  TlsSettings tls{settings.certificate_file, settings.client_certificate_file,
-                  settings.client_key_file};
-  auto transport = detail::make_exporter_transport("zipkin", settings.endpoint, options, {}, false,
-                                                   std::move(tls));
+  auto transport =
+      detail::make_exporter_transport("zipkin", detail::ExporterEndpoint::of(settings), options);
   if (!transport) return transport.error();
   detail::HttpSpanExporter::Parts parts{"zipkin", make_zipkin_encoder(), std::move(*transport),
                                         settings.timeout, std::move(options)};

@@ -9,6 +9,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "connection_loss.hpp"
+#include "proxy_tunnel.hpp"
 #include "tls.hpp"
 
 namespace tachi_trace::detail {
@@ -27,9 +28,14 @@ ExchangeResult failure(ExchangeResult::Failure kind, std::string reason) {
 
 }  // namespace
 
-Connection::Connection(net::io_context& io, const HttpUrl& url, net::ssl::context* tls,
-                       std::size_t max_response_body_bytes)
-    : io_(io), url_(url), tls_(tls), max_response_body_bytes_(max_response_body_bytes) {}
+Connection::Connection(net::io_context& io, const HttpUrl& url, std::optional<HttpProxy> proxy,
+                       net::ssl::context* tls, std::size_t max_response_body_bytes)
+    : io_(io),
+      url_(url),
+      proxy_(std::move(proxy)),
+      peer_(proxy_ ? "the proxy " + proxy_->authority() : url_.host_header()),
+      tls_(tls),
+      max_response_body_bytes_(max_response_body_bytes) {}
 
 net::awaitable<ExchangeResult> Connection::exchange(const OutgoingRequest& request,
                                                     RealDeadline deadline) {
@@ -56,6 +62,9 @@ net::awaitable<std::optional<ExchangeResult>> Connection::open(RealDeadline dead
   close();
   if (auto connect_failure = co_await connect(deadline)) co_return connect_failure;
   ++opened_;
+  if (secure_ && proxy_) {
+    if (auto tunnel_failure = co_await tunnel(deadline)) co_return tunnel_failure;
+  }
   if (secure_) co_return co_await handshake(deadline);
   co_return std::nullopt;
 }
@@ -70,7 +79,7 @@ net::awaitable<std::optional<ExchangeResult>> Connection::connect(RealDeadline d
   lowest_layer().expires_at(deadline);
   auto [error, endpoint] = co_await lowest_layer().async_connect(endpoints, as_result);
   if (error) {
-    co_return network_failure(error, "could not connect to " + url_.host_header());
+    co_return network_failure(error, "could not connect to " + peer_);
   }
   lowest_layer().socket().set_option(net::ip::tcp::no_delay(true), error);
   co_return std::nullopt;
@@ -78,14 +87,15 @@ net::awaitable<std::optional<ExchangeResult>> Connection::connect(RealDeadline d
 
 net::awaitable<std::optional<ExchangeResult>> Connection::resolve(
     RealDeadline deadline, net::ip::tcp::resolver::results_type& out) {
-  const std::string port = std::to_string(url_.port);
-  if (is_ip_literal(url_.host)) {
+  const std::string& host = proxy_ ? proxy_->host : url_.host;
+  const std::uint16_t port = proxy_ ? proxy_->port : url_.port;
+  if (is_ip_literal(host)) {
     // An address needs no lookup (and no lookup thread).
     out = net::ip::tcp::resolver::results_type::create(
-        net::ip::tcp::endpoint(net::ip::make_address(url_.host), url_.port), url_.host, port);
+        net::ip::tcp::endpoint(net::ip::make_address(host), port), host, std::to_string(port));
     co_return std::nullopt;
   }
-  auto lookup = lookup_.resolve(url_.host, url_.port, deadline);
+  auto lookup = lookup_.resolve(host, port, deadline);
   switch (lookup.status) {
     case HostLookup::Outcome::Status::found:
       out = std::move(lookup.endpoints);
@@ -94,11 +104,27 @@ net::awaitable<std::optional<ExchangeResult>> Connection::resolve(
       co_return failure(ExchangeResult::Failure::cancelled, "the transport was cancelled");
     case HostLookup::Outcome::Status::timed_out:
       co_return failure(ExchangeResult::Failure::timed_out,
-                        "looking up " + url_.host + " took longer than the export deadline");
+                        "looking up " + host + " took longer than the export deadline");
     case HostLookup::Outcome::Status::failed:
       break;
   }
-  co_return network_failure(lookup.error, "could not look up " + url_.host);
+  co_return network_failure(lookup.error, "could not look up " + host);
+}
+
+net::awaitable<std::optional<ExchangeResult>> Connection::tunnel(RealDeadline deadline) {
+  lowest_layer().expires_at(deadline);
+  const TunnelOutcome outcome = co_await open_proxy_tunnel(lowest_layer(), *proxy_, url_);
+  switch (outcome.status) {
+    case TunnelOutcome::Status::open:
+      co_return std::nullopt;
+    case TunnelOutcome::Status::refused:
+      co_return failure(
+          outcome.retryable() ? ExchangeResult::Failure::retryable : ExchangeResult::Failure::final,
+          peer_ + " refused the tunnel to " + url_.authority() + ": " + outcome.refusal());
+    case TunnelOutcome::Status::failed:
+      break;
+  }
+  co_return network_failure(outcome.error, peer_ + " did not open a tunnel to " + url_.authority());
 }
 
 net::awaitable<std::optional<ExchangeResult>> Connection::handshake(RealDeadline deadline) {
@@ -167,7 +193,7 @@ ExchangeResult Connection::network_failure(const error_code& error, std::string 
   if (aborted_) return failure(ExchangeResult::Failure::cancelled, "the transport was cancelled");
   if (error == beast::error::timeout) {
     return failure(ExchangeResult::Failure::timed_out,
-                   "no response from " + url_.host_header() + " before the export deadline");
+                   "no response from " + peer_ + " before the export deadline");
   }
   return failure(ExchangeResult::Failure::retryable, what + ": " + error.message());
 }

@@ -49,9 +49,11 @@ struct ExchangeResult {
 
 class Connection {
  public:
-  /// `tls` is used (and must be non-null) for https URLs.
-  Connection(net::io_context& io, const HttpUrl& url, net::ssl::context* tls,
-             std::size_t max_response_body_bytes);
+  /// `tls` is used (and must be non-null) for https URLs. With a `proxy`, the connection goes to
+  /// it, and for https on through a CONNECT tunnel; requests for http must then have the absolute
+  /// form (proxied_target) and the proxy's credentials.
+  Connection(net::io_context& io, const HttpUrl& url, std::optional<HttpProxy> proxy,
+             net::ssl::context* tls, std::size_t max_response_body_bytes);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -72,6 +74,7 @@ class Connection {
   net::awaitable<std::optional<ExchangeResult>> connect(RealDeadline deadline);
   net::awaitable<std::optional<ExchangeResult>> resolve(RealDeadline deadline,
                                                         net::ip::tcp::resolver::results_type& out);
+  net::awaitable<std::optional<ExchangeResult>> tunnel(RealDeadline deadline);
   net::awaitable<std::optional<ExchangeResult>> handshake(RealDeadline deadline);
   template <typename Stream>
   net::awaitable<ExchangeResult> round_trip(Stream& stream, const OutgoingRequest& request,
@@ -84,6 +87,8 @@ class Connection {
 
   net::io_context& io_;
   const HttpUrl url_;
+  const std::optional<HttpProxy> proxy_;
+  const std::string peer_;  // where the connection goes, for messages: the server or the proxy
   net::ssl::context* const tls_;
   const std::size_t max_response_body_bytes_;
   HostLookup lookup_;

@@ -6,6 +6,7 @@
 
 #include "connection.hpp"
 #include "gzip.hpp"
+#include "proxy_tunnel.hpp"
 #include "retry.hpp"
 #include "tachi_trace/version.hpp"
 #include "tls.hpp"
@@ -77,7 +78,8 @@ class HttpTransport::Implementation {
       : settings_(std::move(settings)),
         clock_(settings_.clock ? settings_.clock : make_system_transport_clock()),
         tls_(std::move(tls)),
-        connection_(io_, settings_.url, tls_.get(), settings_.max_response_body_bytes),
+        connection_(io_, settings_.url, settings_.proxy, tls_.get(),
+                    settings_.max_response_body_bytes),
         url_text_(detail::describe_url(settings_.url)) {
     prepare_request();
   }
@@ -115,7 +117,8 @@ class HttpTransport::Implementation {
 void HttpTransport::Implementation::prepare_request() {
   namespace http = detail::http;
   request_.method(http::verb::post);
-  request_.target(settings_.url.target);
+  const bool through_proxy = settings_.proxy && !settings_.url.secure;
+  request_.target(through_proxy ? detail::proxied_target(settings_.url) : settings_.url.target);
   request_.version(11);
   request_.set(http::field::host, settings_.url.host_header());
   request_.set(http::field::user_agent, transport_user_agent());
@@ -123,6 +126,9 @@ void HttpTransport::Implementation::prepare_request() {
   for (const auto& [name, value] : settings_.headers)
     request_.set(name, value);
   if (settings_.gzip) request_.set(http::field::content_encoding, "gzip");
+  // Through a tunnel the credentials went with CONNECT: the server must not see them.
+  if (through_proxy && !settings_.proxy->username.empty())
+    request_.set(http::field::proxy_authorization, settings_.proxy->authorization());
 }
 
 bool HttpTransport::Implementation::set_body(std::string_view content_type, std::string_view body,
