@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "beast/http_semantics.hpp"
+#include "basic_authorization.hpp"
 #include "config_values.hpp"
 #include "url_authority.hpp"
 
@@ -72,6 +72,9 @@ std::optional<NoProxyRules::Rule> read_rule(std::string_view entry) {
   NoProxyRules::Rule rule;
   if (entry == "*") return rule;
   if (!split_port(entry, rule.port)) return std::nullopt;
+  // As for hosts: "name." is "name", and "192.0.2.7." the address.
+  while (entry.ends_with('.'))
+    entry.remove_suffix(1);
   const auto slash = entry.find('/');
   const std::string address_text(entry.substr(0, slash));
   if (auto bytes = address_bytes(address_text)) {
@@ -109,7 +112,7 @@ std::string HttpProxy::authority() const {
 
 std::string HttpProxy::authorization() const {
   if (username.empty()) return {};
-  return "Basic " + http_semantics::base64(username + ':' + password);
+  return detail::basic_authorization(username, password);
 }
 
 Expected<HttpProxy> parse_http_proxy(std::string_view original) {

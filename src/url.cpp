@@ -1,5 +1,6 @@
 #include "tachi_trace/url.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "url_authority.hpp"
@@ -36,6 +37,17 @@ const char* parse_host_and_port(std::string_view authority, std::string& host,
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   if (host.empty()) return "no host";
+  // Names as DNS has them (international ones in punycode) and addresses: nothing that could end
+  // a header line, split a NO_PROXY list or change where the authority ends.
+  const bool bracketed = authority.starts_with('[');
+  const bool unsafe = std::any_of(host.begin(), host.end(), [&](unsigned char character) {
+    const bool alphanumeric = (character >= 'a' && character <= 'z') ||
+                              (character >= 'A' && character <= 'Z') ||
+                              (character >= '0' && character <= '9');
+    return !alphanumeric && character != '-' && character != '.' && character != '_' &&
+           !(bracketed && character == ':');
+  });
+  if (unsafe) return "the host may have only letters, digits, '-', '.' and '_'";
   if (!port_text.empty() || authority.ends_with(':')) {
     unsigned number = 0;
     auto [end, error] =

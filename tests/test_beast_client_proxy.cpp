@@ -19,14 +19,6 @@ namespace {
 // base64("app:pa55")
 constexpr std::string_view credentials = "Basic YXBwOnBhNTU=";
 
-HttpProxy proxy_at(const ForwardProxy& proxy, std::string_view user_information = "") {
-  std::string url = "http://";
-  if (!user_information.empty()) url.append(user_information).append("@");
-  auto parsed = parse_http_proxy(url + "127.0.0.1:" + std::to_string(proxy.port()));
-  if (!parsed) FAIL(parsed.error().message);
-  return *parsed;
-}
-
 /// Three GETs of `url` through one client; how many got a 200.
 net::awaitable<int> three_calls(std::string url, HttpClientOptions options) {
   HttpClient client(co_await net::this_coro::executor, std::move(options));
@@ -54,7 +46,7 @@ TEST_CASE("an http call through a proxy: absolute form, its credentials, the ser
   backend.set_default_response({.body = "spec 7", .content_type = "text/plain"});
   ForwardProxy proxy({.required_authorization = std::string(credentials)});
   HttpClientOptions options = client_into(memory);
-  options.proxies.http = proxy_at(proxy, "app:pa55");
+  options.proxies.http = proxy_setting(proxy, "app:pa55");
   BackgroundIo background;
   const std::string url = backend.url("/api/specs/7?full=1");
 
@@ -88,7 +80,7 @@ TEST_CASE("https calls go through one kept CONNECT tunnel, verified end to end")
   ForwardProxy proxy({.required_authorization = std::string(credentials)});
   HttpClientOptions options = client_into(memory);
   options.tls.ca_file = backend.ca.path();
-  options.proxies.https = proxy_at(proxy, "app:pa55");
+  options.proxies.https = proxy_setting(proxy, "app:pa55");
   options.proxies.http = HttpProxy{.host = "127.0.0.1", .port = 9};  // not for https
   BackgroundIo background;
   const std::string url = backend.receiver.url("/api/specs/7");
@@ -114,7 +106,7 @@ TEST_CASE("NO_PROXY hosts are called directly") {
   HttpReceiver backend;
   ForwardProxy proxy;
   HttpClientOptions options = client_into(memory);
-  options.proxies.http = proxy_at(proxy);
+  options.proxies.http = proxy_setting(proxy);
   options.proxies.no_proxy = NoProxyRules("localhost,127.0.0.0/8");
   BackgroundIo background;
 
@@ -131,7 +123,7 @@ TEST_CASE("a proxy that refuses the tunnel fails the call, error.type proxy_refu
   ForwardProxy proxy({.required_authorization = std::string(credentials)});
   HttpClientOptions options = client_into(memory);
   options.tls.ca_file = backend.ca.path();
-  options.proxies.https = proxy_at(proxy, "app:wrong");
+  options.proxies.https = proxy_setting(proxy, "app:wrong");
   BackgroundIo background;
   const std::string url = backend.receiver.url("/x");
 

@@ -71,6 +71,12 @@ TEST_CASE("proxy URLs that cannot be used are refused with the reason, never the
   CHECK_THAT(proxy_error("http://proxy:3128?x=1"), Catch::Contains("has no path"));
   CHECK_THAT(proxy_error("http://"), Catch::Contains("no host"));
   CHECK_THAT(proxy_error("http://:pw@proxy"), Catch::Contains("empty user name"));
+  for (std::string_view host : {"pro xy", "proxy,other", "pr\roxy", "*", "pr%6Fxy", "прокси"}) {
+    INFO(host);
+    CHECK_THAT(proxy_error("http://" + std::string(host) + ":3128"),
+               Catch::Contains("the host may have only letters, digits, '-', '.' and '_'"));
+    CHECK_FALSE(parse_http_url("http://" + std::string(host) + "/v1/traces"));
+  }
 
   const std::string escape = proxy_error("http://bob:s3cret%zz@proxy:3128");
   CHECK_THAT(escape, Catch::Contains("malformed percent escape"));
@@ -116,6 +122,9 @@ TEST_CASE("NO_PROXY addresses, blocks, ports and the wildcard") {
   // An IPv4 block does not cover IPv6 addresses, even mapped ones written as such.
   CHECK_FALSE(NoProxyRules("0.0.0.0/0").exempts(url("http://[2001:db8::1]/")));
   CHECK(NoProxyRules("0.0.0.0/0").exempts(url("http://203.0.113.9/")));
+  // A trailing dot changes nothing, in the entry or in the URL.
+  CHECK(NoProxyRules("10.1.2.3.").exempts(url("http://10.1.2.3/")));
+  CHECK(NoProxyRules("10.1.2.3").exempts(url("http://10.1.2.3./")));
 
   const NoProxyRules everything("*");
   CHECK(everything.exempts(url("https://anything.example/")));

@@ -23,14 +23,6 @@ namespace {
 // base64("collector:s3cret")
 constexpr std::string_view credentials = "Basic Y29sbGVjdG9yOnMzY3JldA==";
 
-HttpProxy proxy_at(const ForwardProxy& proxy, std::string_view user_information = "") {
-  std::string url = "http://";
-  if (!user_information.empty()) url.append(user_information).append("@");
-  auto parsed = parse_http_proxy(url + "127.0.0.1:" + std::to_string(proxy.port()));
-  if (!parsed) FAIL(parsed.error().message);
-  return *parsed;
-}
-
 struct ProxiedTransport {
   std::shared_ptr<FakeTransportClock> clock = std::make_shared<FakeTransportClock>();
   std::unique_ptr<HttpTransport> transport;
@@ -69,7 +61,8 @@ struct TlsReceiver {
 TEST_CASE("http posts go to the proxy in absolute form, with its credentials") {
   HttpReceiver receiver;
   ForwardProxy proxy({.required_authorization = std::string(credentials)});
-  ProxiedTransport client(receiver.url("/v1/traces?tenant=7"), proxy_at(proxy, "collector:s3cret"));
+  ProxiedTransport client(receiver.url("/v1/traces?tenant=7"),
+                          proxy_setting(proxy, "collector:s3cret"));
 
   for (std::string_view body : {"first batch", "second batch", "third batch"})
     REQUIRE(client.post(body).delivered());
@@ -96,8 +89,8 @@ TEST_CASE("http posts go to the proxy in absolute form, with its credentials") {
 TEST_CASE("https posts go through a CONNECT tunnel, TLS with the server itself") {
   TlsReceiver server;
   ForwardProxy proxy({.required_authorization = std::string(credentials)});
-  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_at(proxy, "collector:s3cret"),
-                          server.ca.path());
+  ProxiedTransport client(server.receiver.url("/v1/traces"),
+                          proxy_setting(proxy, "collector:s3cret"), server.ca.path());
 
   for (std::string_view body : {"secret spans", "more spans", "last spans"})
     REQUIRE(client.post(body).delivered());
@@ -122,7 +115,7 @@ TEST_CASE("https posts go through a CONNECT tunnel, TLS with the server itself")
 TEST_CASE("through a tunnel the server's certificate is still verified") {
   TlsReceiver server;
   ForwardProxy proxy;
-  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_at(proxy),
+  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_setting(proxy),
                           server.other_ca.path());
 
   auto result = client.post("secret spans");
@@ -136,8 +129,8 @@ TEST_CASE("through a tunnel the server's certificate is still verified") {
 TEST_CASE("a proxy that refuses the credentials fails the post without retry") {
   TlsReceiver server;
   ForwardProxy proxy({.required_authorization = std::string(credentials)});
-  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_at(proxy, "collector:wrong"),
-                          server.ca.path());
+  ProxiedTransport client(server.receiver.url("/v1/traces"),
+                          proxy_setting(proxy, "collector:wrong"), server.ca.path());
 
   auto result = client.post("secret spans");
   CHECK(result.outcome == Outcome::failed);
@@ -153,7 +146,8 @@ TEST_CASE("a proxy that refuses the credentials fails the post without retry") {
 TEST_CASE("a proxy answering CONNECT with 502 is tried again, then given up on") {
   TlsReceiver server;
   ForwardProxy proxy({.connect_status = 502u});
-  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_at(proxy), server.ca.path());
+  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_setting(proxy),
+                          server.ca.path());
 
   auto result = client.post("spans");
   CHECK(result.outcome == Outcome::gave_up);
@@ -165,7 +159,7 @@ TEST_CASE("a proxy answering CONNECT with 502 is tried again, then given up on")
 
   SECTION("403 is final") {
     ForwardProxy forbidding({.connect_status = 403u});
-    ProxiedTransport refused(server.receiver.url("/"), proxy_at(forbidding), server.ca.path());
+    ProxiedTransport refused(server.receiver.url("/"), proxy_setting(forbidding), server.ca.path());
     auto final_result = refused.post("spans");
     CHECK(final_result.outcome == Outcome::failed);
     CHECK(final_result.attempts == 1);
@@ -194,7 +188,8 @@ TEST_CASE("a proxy that is down is named in the reason") {
 TEST_CASE("a proxy that never answers CONNECT ends the post at the deadline") {
   TlsReceiver server;
   ForwardProxy proxy({.hang_on_connect = true});
-  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_at(proxy), server.ca.path());
+  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_setting(proxy),
+                          server.ca.path());
 
   auto result = client.post("spans", 300ms);
   CHECK(result.outcome == Outcome::gave_up);

@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 #include <vector>
 
+#include "basic_authorization.hpp"
 #include "beast/http_semantics.hpp"
 #include "beast/strands.hpp"
 #include "propagation/text.hpp"
@@ -55,11 +56,11 @@ std::string redacted_path_and_query(std::string_view path_and_query) {
 
 std::string basic_authorization(std::string_view user_information) {
   const auto colon = user_information.find(':');
-  std::string credentials = propagation::percent_decode(user_information.substr(0, colon), false);
-  credentials += ':';
-  if (colon != std::string_view::npos)
-    credentials += propagation::percent_decode(user_information.substr(colon + 1), false);
-  return "Basic " + http_semantics::base64(credentials);
+  const std::string_view password =
+      colon == std::string_view::npos ? std::string_view() : user_information.substr(colon + 1);
+  return detail::basic_authorization(
+      propagation::percent_decode(user_information.substr(0, colon), false),
+      propagation::percent_decode(password, false));
 }
 
 /// Parses `scheme://[user[:password]@]host[:port][/path][?query][#fragment]`.

@@ -173,24 +173,4 @@ std::string exception_type(const std::exception_ptr& error) {
   }
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string encoded;
-  encoded.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t at = 0; at < bytes.size(); at += 3) {
-    const std::size_t count = std::min<std::size_t>(3, bytes.size() - at);
-    std::uint32_t group = 0;
-    for (std::size_t index = 0; index < 3; ++index) {
-      const auto byte = index < count ? static_cast<unsigned char>(bytes[at + index]) : 0u;
-      group = (group << 8) | byte;
-    }
-    for (std::size_t index = 0; index < 4; ++index) {
-      const bool present = index <= count;
-      encoded += present ? alphabet[(group >> (18 - 6 * index)) & 0x3f] : '=';
-    }
-  }
-  return encoded;
-}
-
 }  // namespace tachi_trace::http_semantics

@@ -41,7 +41,4 @@ std::string_view error_type(const boost::system::error_code& error) noexcept;
 /// std::exception.
 std::string exception_type(const std::exception_ptr& error);
 
-/// RFC 4648 base64 with padding.
-std::string base64(std::string_view bytes);
-
 }  // namespace tachi_trace::http_semantics

@@ -436,4 +436,12 @@ std::uint64_t ForwardProxy::connections_accepted() const {
   return state_->connections_accepted();
 }
 
+HttpProxy proxy_setting(const ForwardProxy& proxy, std::string_view user_information) {
+  std::string url = "http://";
+  if (!user_information.empty()) url.append(user_information).append("@");
+  auto parsed = parse_http_proxy(url + "127.0.0.1:" + std::to_string(proxy.port()));
+  if (!parsed) throw std::invalid_argument(parsed.error().message);
+  return *parsed;
+}
+
 }  // namespace tachi_trace::testing

@@ -21,7 +21,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "tachi_trace/proxy.hpp"
 
 namespace tachi_trace::testing {
 
@@ -70,5 +73,9 @@ class ForwardProxy {
  private:
   std::shared_ptr<State> state_;
 };
+
+/// `proxy` as a client's setting, with credentials when `user_information` ("user:password") is
+/// given.
+HttpProxy proxy_setting(const ForwardProxy& proxy, std::string_view user_information = "");
 
 }  // namespace tachi_trace::testing
