@@ -2,6 +2,7 @@
 // CONNECT tunnels for https, proxy credentials, and proxies that refuse, fail or hang.
 #include <catch2/catch.hpp>
 #include <memory>
+#include <thread>
 
 #include "support/fake_transport_clock.hpp"
 #include "support/forward_proxy.hpp"
@@ -232,4 +233,24 @@ TEST_CASE("exporters made from the environment send through HTTP_PROXY, except N
   REQUIRE(collector.request_count() == 1);
   CHECK(collector.requests()[0].header("Content-Type") == "application/x-protobuf");
   CHECK(zipkin.request_count() == 1);
+}
+
+TEST_CASE("cancel from another thread ends a post waiting for the proxy's CONNECT answer") {
+  TlsReceiver server;
+  ForwardProxy proxy({.hang_on_connect = true});
+  ProxiedTransport client(server.receiver.url("/v1/traces"), proxy_setting(proxy),
+                          server.ca.path());
+
+  std::thread canceller([&] {
+    if (proxy.wait_for_requests(1, 10s)) client.transport->cancel();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto result = client.post("spans", 120s);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  canceller.join();
+
+  CHECK(result.outcome == Outcome::cancelled);
+  CHECK(result.attempts == 1);
+  CHECK(elapsed < 60s);
+  CHECK(server.receiver.request_count() == 0);
 }
