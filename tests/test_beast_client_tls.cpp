@@ -227,7 +227,9 @@ TEST_CASE("HttpClient keeps an https connection alive and reopens one the server
   SECTION("three calls in a row share one connection and one handshake") {
     connections = 1;
   }
-  SECTION("the server closes after each answer: a new connection for each call") {
+  SECTION(
+      "the server closes after each answer: a new connection for each call, each later one "
+      "resuming the TLS session of the one before") {
     backend.receiver.set_default_response({.close_connection = true});
     connections = 3;
   }
@@ -236,6 +238,7 @@ TEST_CASE("HttpClient keeps an https connection alive and reopens one the server
                                                 std::chrono::milliseconds(50))) == 3);
 
   CHECK(backend.receiver.connections_accepted() == connections);
+  CHECK(backend.receiver.tls_sessions_resumed() == connections - 1);
   auto requests = backend.receiver.requests();
   REQUIRE(requests.size() == 3);
   CHECK(requests.back().connection == connections);
@@ -298,4 +301,34 @@ TEST_CASE("clients with the same TLS settings share one context; it is made afre
   auto third = background.run(traced_get(url, options));
   REQUIRE_FALSE(third);
   CHECK_THAT(third.error().message, Catch::Contains("cannot load CA certificates from"));
+}
+
+TEST_CASE("HttpClient keeps the TLS session of the last server it talked to") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend first;
+  HttpReceiver second(HttpReceiver::Options{
+      .tls = ReceiverTls{
+          first.certificates.server_certificate_pem, first.certificates.server_key_pem, {}}});
+  first.receiver.set_default_response({.close_connection = true});
+  second.set_default_response({.close_connection = true});
+  BackgroundIo background;
+  const std::vector<std::string> urls = {first.receiver.url("/a"), first.receiver.url("/b"),
+                                         second.url("/c"), first.receiver.url("/d")};
+  auto calls = [&]() -> net::awaitable<int> {
+    HttpClient client(co_await net::this_coro::executor, first.trusting(memory));
+    int succeeded = 0;
+    for (const std::string& url : urls) {
+      auto call = client.get(url);
+      auto result = co_await std::move(call);
+      if (result && result->result() == http::status::ok) ++succeeded;
+    }
+    co_return succeeded;
+  };
+
+  CHECK(background.run(calls()) == 4);
+  // The second call resumed the first's session; the fourth had only the other server's.
+  CHECK(first.receiver.connections_accepted() == 3);
+  CHECK(first.receiver.tls_sessions_resumed() == 1);
+  CHECK(second.connections_accepted() == 1);
+  CHECK(second.tls_sessions_resumed() == 0);
 }

@@ -506,6 +506,26 @@ TEST_CASE("https verifies the server against a custom CA") {
   }
 }
 
+TEST_CASE("a reconnection to an https server resumes the TLS session") {
+  const TestCertificates certificates = make_test_certificates();
+  HttpReceiver receiver(HttpReceiver::Options{
+      .tls = ReceiverTls{certificates.server_certificate_pem, certificates.server_key_pem, {}}});
+  receiver.set_default_response({.close_connection = true});
+  TemporaryFile ca("ca.pem", certificates.ca_pem);
+  auto clock = std::make_shared<FakeTransportClock>();
+  auto settings = settings_for(receiver.url("/v1/traces"));
+  settings.clock = clock;
+  settings.tls.ca_file = ca.path();
+  auto transport = make_transport(settings);
+
+  for (std::string_view body : {"one", "two", "three"})
+    REQUIRE(transport->post("text/plain", body, in(10s, *clock)).delivered());
+
+  CHECK(receiver.connections_accepted() == 3);
+  CHECK(receiver.tls_sessions_resumed() == 2);
+  CHECK(receiver.requests().at(2).body == "three");
+}
+
 TEST_CASE("https checks the host name, not only the chain") {
   const TestCertificates certificates = make_test_certificates();
   HttpReceiver receiver(HttpReceiver::Options{

@@ -14,7 +14,8 @@
 //
 // https URLs verify the server's certificate and host name against the system's CA store, or a
 // CA file of your own; a client certificate and key can be given for mutual TLS. The connection is
-// kept alive between requests and reopened when the server closed it.
+// kept alive between requests and reopened when the server closed it, resuming the TLS session of
+// the connection before (an abbreviated handshake) when the server allows it.
 //
 // With a `proxy` (proxy.hpp), every connection goes to the proxy: http requests in absolute form
 // with its credentials, https ones through a CONNECT tunnel, TLS end to end with the server. A

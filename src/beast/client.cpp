@@ -13,6 +13,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <type_traits>
 #include <vector>
 
 #include "basic_authorization.hpp"
@@ -329,6 +330,7 @@ struct HttpClient::State {
   // The open connection, if any: one of the two.
   std::optional<boost::beast::tcp_stream> plain_stream;
   std::optional<detail::TlsStream> secure_stream;
+  detail::TlsSessionKeeper tls_session;
   boost::beast::flat_buffer buffer;
   std::string host;  // where the connection goes: the server, perhaps through `proxy`
   std::uint16_t port = 0;
@@ -407,6 +409,7 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(
   }
   if (url.secure) {
     detail::expect_server(*secure_stream, url.host);
+    tls_session.offer(*secure_stream, url.host, url.port);
     auto [handshake_error] = co_await secure_stream->async_handshake(net::ssl::stream_base::client,
                                                                      as_tuple(use_awaitable));
     if (handshake_error) {
@@ -451,6 +454,7 @@ net::awaitable<Exchange> HttpClient::State::send_and_receive(Stream& stream,
       co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
   if (read_error) co_return failed("receive", read_error, !parser.got_some());
   connection.expires_never();
+  if constexpr (std::is_same_v<Stream, detail::TlsStream>) tls_session.keep(stream, host, port);
   Exchange exchange;
   exchange.response.emplace(parser.release());
   co_return std::move(exchange);

@@ -20,6 +20,7 @@
 
 #include "host_lookup.hpp"
 #include "tachi_trace/transport.hpp"
+#include "tls.hpp"
 
 namespace tachi_trace::detail {
 
@@ -93,7 +94,8 @@ class Connection {
   const std::size_t max_response_body_bytes_;
   HostLookup lookup_;
   std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
+  std::optional<TlsStream> secure_;
+  TlsSessionKeeper tls_session_;
   beast::flat_buffer buffer_;
   bool aborted_ = false;
   std::uint64_t opened_ = 0;

@@ -82,4 +82,22 @@ bool is_ip_literal(const std::string& host) {
   return !error;
 }
 
+void TlsSessionKeeper::offer(TlsStream& stream, const std::string& host, std::uint16_t port) const {
+  if (session_ && port == port_ && host == host_)
+    SSL_set_session(stream.native_handle(), session_.get());
+}
+
+void TlsSessionKeeper::keep(TlsStream& stream, const std::string& host, std::uint16_t port) {
+  // The newest session: a server may expect each ticket to be used once.
+  SSL_SESSION* current = SSL_get0_session(stream.native_handle());
+  if (current == nullptr || !SSL_SESSION_is_resumable(current)) return;
+  // A copy: the connection's own is marked unresumable when it closes without close_notify,
+  // which both clients skip (HTTP framing tells where each response ends).
+  std::unique_ptr<SSL_SESSION, Release> copy(SSL_SESSION_dup(current));
+  if (!copy) return;
+  session_ = std::move(copy);
+  host_ = host;
+  port_ = port;
+}
+
 }  // namespace tachi_trace::detail

@@ -1,9 +1,12 @@
 // TLS for the library's HTTP clients: the exporters' transport and HttpClient. Private.
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,5 +34,26 @@ Expected<std::shared_ptr<boost::asio::ssl::context>> shared_tls_client_context(
 void expect_server(TlsStream& stream, const std::string& host);
 
 bool is_ip_literal(const std::string& host);
+
+/// The TLS session of the last connection to one server, offered when connecting to it again so
+/// that it may be resumed: an abbreviated handshake, without the certificate chain and its
+/// verification, which saves both sides most of a handshake's work. A session is offered only to
+/// the host and port it came from, and on a stream of the context it came from (the caller's).
+class TlsSessionKeeper {
+ public:
+  /// Before the handshake with `host`:`port`.
+  void offer(TlsStream& stream, const std::string& host, std::uint16_t port) const;
+  /// After a response was read on `stream`: TLS 1.3 servers send their tickets after the
+  /// handshake, so only then is the session resumable.
+  void keep(TlsStream& stream, const std::string& host, std::uint16_t port);
+
+ private:
+  struct Release {
+    void operator()(SSL_SESSION* session) const noexcept { SSL_SESSION_free(session); }
+  };
+  std::unique_ptr<SSL_SESSION, Release> session_;
+  std::string host_;
+  std::uint16_t port_ = 0;
+};
 
 }  // namespace tachi_trace::detail

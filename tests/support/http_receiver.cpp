@@ -116,6 +116,11 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
     return connections_;
   }
 
+  std::uint64_t tls_sessions_resumed() const {
+    std::lock_guard guard(mutex_);
+    return tls_sessions_resumed_;
+  }
+
  private:
   void set_up_tls(const ReceiverTls& tls) {
     tls_.use_certificate_chain(net::buffer(tls.certificate_chain_pem));
@@ -148,6 +153,10 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
     auto [error] = co_await stream.async_handshake(ssl::stream_base::server, as_result);
     if (error) co_return;
+    if (SSL_session_reused(stream.native_handle())) {
+      std::lock_guard guard(mutex_);
+      ++tls_sessions_resumed_;
+    }
     co_await serve(stream, number);
   }
 
@@ -244,6 +253,7 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
   ScriptedResponse default_response_;
   std::vector<ReceivedRequest> requests_;
   std::uint64_t connections_ = 0;
+  std::uint64_t tls_sessions_resumed_ = 0;
 };
 
 HttpReceiver::HttpReceiver() : HttpReceiver(Options{}) {}
@@ -291,6 +301,10 @@ bool HttpReceiver::wait_for_requests(std::size_t count, std::chrono::millisecond
 
 std::uint64_t HttpReceiver::connections_accepted() const {
   return state_->connections_accepted();
+}
+
+std::uint64_t HttpReceiver::tls_sessions_resumed() const {
+  return state_->tls_sessions_resumed();
 }
 
 }  // namespace tachi_trace::testing

@@ -97,6 +97,8 @@ class HttpReceiver {
   /// Waits until `count` requests were recorded; false when `timeout` passes first.
   bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const;
   std::uint64_t connections_accepted() const;
+  /// TLS connections whose handshake resumed a session the client offered (no certificate sent).
+  std::uint64_t tls_sessions_resumed() const;
   /// Closes every connection and stops the server thread. Idempotent.
   void stop();
 
