@@ -82,12 +82,14 @@ bool is_ip_literal(const std::string& host) {
   return !error;
 }
 
-void TlsSessionKeeper::offer(TlsStream& stream, const std::string& host, std::uint16_t port) const {
+void TlsSessionKeeper::offer(TlsStream& stream, const std::string& host, std::uint16_t port) {
+  kept_since_offer_ = false;
   if (session_ && port == port_ && host == host_)
     SSL_set_session(stream.native_handle(), session_.get());
 }
 
 void TlsSessionKeeper::keep(TlsStream& stream, const std::string& host, std::uint16_t port) {
+  if (kept_since_offer_) return;
   // The newest session: a server may expect each ticket to be used once.
   SSL_SESSION* current = SSL_get0_session(stream.native_handle());
   if (current == nullptr || !SSL_SESSION_is_resumable(current)) return;
@@ -98,6 +100,7 @@ void TlsSessionKeeper::keep(TlsStream& stream, const std::string& host, std::uin
   session_ = std::move(copy);
   host_ = host;
   port_ = port;
+  kept_since_offer_ = true;
 }
 
 }  // namespace tachi_trace::detail

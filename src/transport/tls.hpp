@@ -42,9 +42,9 @@ bool is_ip_literal(const std::string& host);
 class TlsSessionKeeper {
  public:
   /// Before the handshake with `host`:`port`.
-  void offer(TlsStream& stream, const std::string& host, std::uint16_t port) const;
-  /// After a response was read on `stream`: TLS 1.3 servers send their tickets after the
-  /// handshake, so only then is the session resumable.
+  void offer(TlsStream& stream, const std::string& host, std::uint16_t port);
+  /// After a response was read on `stream` (TLS 1.3 servers send their tickets after the
+  /// handshake, so only then is the session resumable). Copies it once per connection.
   void keep(TlsStream& stream, const std::string& host, std::uint16_t port);
 
  private:
@@ -54,6 +54,7 @@ class TlsSessionKeeper {
   std::unique_ptr<SSL_SESSION, Release> session_;
   std::string host_;
   std::uint16_t port_ = 0;
+  bool kept_since_offer_ = false;  // the connection's session is the one held
 };
 
 }  // namespace tachi_trace::detail
