@@ -59,12 +59,19 @@ bool in_block(const boost::asio::ip::address_v6::bytes_type& address,
 
 // Splits a port off `entry` ("host:80", "[::1]:80"); an unbracketed IPv6 address keeps its colons.
 bool split_port(std::string_view& entry, std::uint16_t& port) {
-  const bool bracketed = entry.starts_with('[');
-  const auto colons = std::count(entry.begin(), entry.end(), ':');
-  if (!bracketed && colons != 1) return true;
-  std::string host;
-  if (detail::parse_host_and_port(entry, host, port) != nullptr) return false;
-  entry = bracketed ? entry.substr(1, host.size()) : entry.substr(0, host.size());
+  if (entry.starts_with('[')) {
+    const auto close = entry.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view after = entry.substr(close + 1);
+    if (!after.empty() && !(after.front() == ':' && detail::parse_port(after.substr(1), port)))
+      return false;
+    entry = entry.substr(1, close - 1);
+    return true;
+  }
+  if (std::count(entry.begin(), entry.end(), ':') != 1) return true;
+  const auto colon = entry.find(':');
+  if (!detail::parse_port(entry.substr(colon + 1), port)) return false;
+  entry = entry.substr(0, colon);
   return true;
 }
 
@@ -96,8 +103,6 @@ std::optional<NoProxyRules::Rule> read_rule(std::string_view entry) {
   if (entry.starts_with("*.")) entry.remove_prefix(2);
   while (entry.starts_with('.'))
     entry.remove_prefix(1);
-  while (entry.ends_with('.'))
-    entry.remove_suffix(1);
   if (entry.empty() || entry.find_first_of("*[]@ ") != std::string_view::npos) return std::nullopt;
   rule.kind = NoProxyRules::Rule::Kind::domain;
   rule.domain = lower_case(entry);

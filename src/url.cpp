@@ -19,6 +19,15 @@ Error bad_url(std::string_view text, std::string_view why) {
 
 namespace detail {
 
+bool parse_port(std::string_view text, std::uint16_t& port) {
+  unsigned number = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end != text.data() + text.size() || number == 0 || number > 65535)
+    return false;
+  port = static_cast<std::uint16_t>(number);
+  return true;
+}
+
 const char* parse_host_and_port(std::string_view authority, std::string& host,
                                 std::uint16_t& port) {
   std::string_view port_text;
@@ -48,15 +57,8 @@ const char* parse_host_and_port(std::string_view authority, std::string& host,
            !(bracketed && character == ':');
   });
   if (unsafe) return "the host may have only letters, digits, '-', '.' and '_'";
-  if (!port_text.empty() || authority.ends_with(':')) {
-    unsigned number = 0;
-    auto [end, error] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), number);
-    if (error != std::errc() || end != port_text.data() + port_text.size() || number == 0 ||
-        number > 65535)
-      return "the port must be a number from 1 to 65535";
-    port = static_cast<std::uint16_t>(number);
-  }
+  if ((!port_text.empty() || authority.ends_with(':')) && !parse_port(port_text, port))
+    return "the port must be a number from 1 to 65535";
   return nullptr;
 }
 

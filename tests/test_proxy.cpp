@@ -118,6 +118,11 @@ TEST_CASE("NO_PROXY addresses, blocks, ports and the wildcard") {
   CHECK(rules.exempts(url("http://collector:4318/v1/traces")));
   CHECK_FALSE(rules.exempts(url("http://collector:4317/")));
   CHECK(rules.exempts(url("https://[2001:db8::7]/")));
+  const NoProxyRules wildcard_port("*.corp.example:8443, .svc:80");
+  CHECK(wildcard_port.malformed().empty());
+  CHECK(wildcard_port.exempts(url("https://api.corp.example:8443/")));
+  CHECK_FALSE(wildcard_port.exempts(url("https://api.corp.example/")));
+  CHECK(wildcard_port.exempts(url("http://collector.svc/")));
   CHECK_FALSE(rules.exempts(url("http://[2001:db8::7]/")));  // port 80, not 443
   // An IPv4 block does not cover IPv6 addresses, even mapped ones written as such.
   CHECK_FALSE(NoProxyRules("0.0.0.0/0").exempts(url("http://[2001:db8::1]/")));
