@@ -19,18 +19,6 @@ namespace {
 // base64("app:pa55")
 constexpr std::string_view credentials = "Basic YXBwOnBhNTU=";
 
-/// Three GETs of `url` through one client; how many got a 200.
-net::awaitable<int> three_calls(std::string url, HttpClientOptions options) {
-  HttpClient client(co_await net::this_coro::executor, std::move(options));
-  int succeeded = 0;
-  for (int index = 0; index < 3; ++index) {
-    auto call = client.get(url);
-    auto result = co_await std::move(call);
-    if (result && result->result() == http::status::ok) ++succeeded;
-  }
-  co_return succeeded;
-}
-
 struct TlsBackend {
   const TestCertificates certificates = make_test_certificates();
   const TemporaryFile ca{"ca.pem", certificates.ca_pem};
@@ -85,7 +73,7 @@ TEST_CASE("https calls go through one kept CONNECT tunnel, verified end to end")
   BackgroundIo background;
   const std::string url = backend.receiver.url("/api/specs/7");
 
-  CHECK(background.run(three_calls(url, options)) == 3);
+  CHECK(background.run(get_through_one_client({url, url, url}, options)) == 3);
 
   const auto proxied = proxy.requests();
   REQUIRE(proxied.size() == 1);

@@ -47,20 +47,6 @@ struct TlsBackend {
   HttpReceiver receiver;
 };
 
-/// Calls `url` `count` times through one HttpClient, `pause` apart; how many calls got a 200.
-net::awaitable<int> calls_through_one_client(std::string url, HttpClientOptions options, int count,
-                                             std::chrono::milliseconds pause) {
-  HttpClient client(co_await net::this_coro::executor, std::move(options));
-  int succeeded = 0;
-  for (int index = 0; index < count; ++index) {
-    if (index > 0) co_await sleep_for(pause);
-    auto call = client.get(url);
-    auto result = co_await std::move(call);
-    if (result && result->result() == http::status::ok) ++succeeded;
-  }
-  co_return succeeded;
-}
-
 /// The CLIENT span of a failed call: Error, with `error_type`.
 void check_failed_span(MemoryProvider& memory, std::string_view error_type) {
   auto spans = wait_for_spans(memory, 1);
@@ -234,8 +220,8 @@ TEST_CASE("HttpClient keeps an https connection alive and reopens one the server
     connections = 3;
   }
 
-  CHECK(background.run(calls_through_one_client(url, backend.trusting(memory), 3,
-                                                std::chrono::milliseconds(50))) == 3);
+  CHECK(background.run(get_through_one_client({url, url, url}, backend.trusting(memory),
+                                              std::chrono::milliseconds(50))) == 3);
 
   CHECK(backend.receiver.connections_accepted() == connections);
   CHECK(backend.receiver.tls_sessions_resumed() == connections - 1);
@@ -314,18 +300,8 @@ TEST_CASE("HttpClient keeps the TLS session of the last server it talked to") {
   BackgroundIo background;
   const std::vector<std::string> urls = {first.receiver.url("/a"), first.receiver.url("/b"),
                                          second.url("/c"), first.receiver.url("/d")};
-  auto calls = [&]() -> net::awaitable<int> {
-    HttpClient client(co_await net::this_coro::executor, first.trusting(memory));
-    int succeeded = 0;
-    for (const std::string& url : urls) {
-      auto call = client.get(url);
-      auto result = co_await std::move(call);
-      if (result && result->result() == http::status::ok) ++succeeded;
-    }
-    co_return succeeded;
-  };
 
-  CHECK(background.run(calls()) == 4);
+  CHECK(background.run(get_through_one_client(urls, first.trusting(memory))) == 4);
   // The second call resumed the first's session; the fourth had only the other server's.
   CHECK(first.receiver.connections_accepted() == 3);
   CHECK(first.receiver.tls_sessions_resumed() == 1);

@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
@@ -251,6 +252,21 @@ inline boost::asio::awaitable<Expected<StringResponse>> traced_get(std::string u
   auto call = traced_http_get(std::move(url), std::move(options));
   auto result = co_await std::move(call);
   co_return result;
+}
+
+/// GETs each of `urls` in turn through one HttpClient, `pause` apart; how many got a 200.
+inline boost::asio::awaitable<int> get_through_one_client(
+    std::vector<std::string> urls, HttpClientOptions options,
+    std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
+  HttpClient client(co_await boost::asio::this_coro::executor, std::move(options));
+  int succeeded = 0;
+  for (std::size_t index = 0; index < urls.size(); ++index) {
+    if (index > 0 && pause.count() > 0) co_await sleep_for(pause);
+    auto call = client.get(urls[index]);
+    auto result = co_await std::move(call);
+    if (result && result->result() == boost::beast::http::status::ok) ++succeeded;
+  }
+  co_return succeeded;
 }
 
 /// Accepts one connection and never answers on it (nor speaks TLS), until the io_context stops.
