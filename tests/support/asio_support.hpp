@@ -83,10 +83,8 @@ inline std::string string_attribute(const SpanData& span, std::string_view key) 
   return text != nullptr ? *text : "<not a string>";
 }
 
-/// Waits `duration` on the running coroutine's executor.
-inline boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration) {
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, duration);
-  co_await timer.async_wait(boost::asio::use_awaitable);
-}
+/// Waits `duration` on the running coroutine's executor. (Defined in asio_support.cpp: GCC emits
+/// an inline coroutine in every file that includes its definition, used or not.)
+boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration);
 
 }  // namespace tachi_trace::testing

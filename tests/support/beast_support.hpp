@@ -1,5 +1,7 @@
 // Helpers for the Beast tests: an io_context on background threads for servers, raw and Beast
 // requests from the test thread with timeouts, and waiting for exported spans.
+// The coroutines are defined in beast_support.cpp: GCC emits an inline coroutine in every file
+// that includes its definition, used or not, and Beast's reads and writes are slow to compile.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
@@ -108,74 +110,26 @@ struct RawReply {
   bool closed = false;
 };
 
-inline boost::asio::awaitable<RawReply> raw_exchange(boost::asio::ip::tcp::endpoint server,
-                                                     std::string bytes) {
-  using namespace beast_test;
-  boost::beast::tcp_stream stream(co_await net::this_coro::executor);
-  stream.expires_after(std::chrono::seconds(5));
-  co_await stream.async_connect(server, net::use_awaitable);
-  co_await net::async_write(stream, net::buffer(bytes), net::use_awaitable);
-  RawReply reply;
-  char chunk[4096];
-  for (;;) {
-    auto [error, size] =
-        co_await stream.async_read_some(net::buffer(chunk), net::as_tuple(net::use_awaitable));
-    reply.bytes.append(chunk, size);
-    if (error) {
-      reply.closed = error != boost::beast::error::timeout;
-      break;
-    }
-  }
-  co_return reply;
-}
-
+/// Connects to `server`, sends `bytes` as they are and reads until the server closes the
+/// connection (5 s at most).
+boost::asio::awaitable<RawReply> raw_exchange(boost::asio::ip::tcp::endpoint server,
+                                              std::string bytes);
 /// Sends `bytes` as they are and reads until the server closes the connection (5 s at most).
-inline RawReply send_raw(boost::asio::ip::tcp::endpoint server, std::string bytes) {
-  return run_here(raw_exchange(server, std::move(bytes)));
-}
-
+RawReply send_raw(boost::asio::ip::tcp::endpoint server, std::string bytes);
 /// The responses read on one connection, and the client's port on it.
 struct Exchanged {
   std::vector<StringResponse> responses;
   std::uint16_t local_port = 0;
 };
 
-inline boost::asio::awaitable<Exchanged> request_exchange(boost::asio::ip::tcp::endpoint server,
-                                                          std::vector<StringRequest> requests) {
-  using namespace beast_test;
-  boost::beast::tcp_stream stream(co_await net::this_coro::executor);
-  stream.expires_after(std::chrono::seconds(5));
-  co_await stream.async_connect(server, net::use_awaitable);
-  Exchanged exchanged;
-  exchanged.local_port = stream.socket().local_endpoint().port();
-  boost::beast::flat_buffer buffer;
-  for (auto& request : requests) {
-    request.prepare_payload();
-    co_await http::async_write(stream, request, net::use_awaitable);
-    http::response_parser<http::string_body> parser;
-    if (request.method() == http::verb::head) parser.skip(true);
-    co_await http::async_read(stream, buffer, parser, net::use_awaitable);
-    exchanged.responses.push_back(parser.release());
-  }
-  co_return exchanged;
-}
-
 /// Sends `requests` one after the other on one connection and reads each response.
-inline Exchanged send_requests(boost::asio::ip::tcp::endpoint server,
-                               std::vector<StringRequest> requests) {
-  return run_here(request_exchange(server, std::move(requests)));
-}
-
+boost::asio::awaitable<Exchanged> request_exchange(boost::asio::ip::tcp::endpoint server,
+                                                   std::vector<StringRequest> requests);
+/// Sends `requests` one after the other on one connection and reads each response.
+Exchanged send_requests(boost::asio::ip::tcp::endpoint server, std::vector<StringRequest> requests);
 /// Sends one request on a connection of its own; `local_port` receives the client's port.
-inline StringResponse send_request(boost::asio::ip::tcp::endpoint server, StringRequest request,
-                                   std::uint16_t* local_port = nullptr) {
-  std::vector<StringRequest> requests;
-  requests.push_back(std::move(request));
-  auto exchanged = send_requests(server, std::move(requests));
-  if (local_port != nullptr) *local_port = exchanged.local_port;
-  return std::move(exchanged.responses.at(0));
-}
-
+StringResponse send_request(boost::asio::ip::tcp::endpoint server, StringRequest request,
+                            std::uint16_t* local_port = nullptr);
 inline StringRequest get_request(std::string_view target, std::string_view host = "127.0.0.1") {
   StringRequest request(boost::beast::http::verb::get, target, 11);
   request.set(boost::beast::http::field::host, host);
@@ -247,35 +201,15 @@ inline HttpClientOptions client_into(const MemoryProvider& memory) {
 }
 
 /// traced_http_get as a coroutine of its own, which BackgroundIo::run can wait for.
-inline boost::asio::awaitable<Expected<StringResponse>> traced_get(std::string url,
-                                                                   HttpClientOptions options) {
-  auto call = traced_http_get(std::move(url), std::move(options));
-  auto result = co_await std::move(call);
-  co_return result;
-}
-
+boost::asio::awaitable<Expected<StringResponse>> traced_get(std::string url,
+                                                            HttpClientOptions options);
 /// GETs each of `urls` in turn through one HttpClient, `pause` apart; how many got a 200.
-inline boost::asio::awaitable<int> get_through_one_client(
+boost::asio::awaitable<int> get_through_one_client(
     std::vector<std::string> urls, HttpClientOptions options,
-    std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
-  HttpClient client(co_await boost::asio::this_coro::executor, std::move(options));
-  int succeeded = 0;
-  for (std::size_t index = 0; index < urls.size(); ++index) {
-    if (index > 0 && pause.count() > 0) co_await sleep_for(pause);
-    auto call = client.get(urls[index]);
-    auto result = co_await std::move(call);
-    if (result && result->result() == boost::beast::http::status::ok) ++succeeded;
-  }
-  co_return succeeded;
-}
-
+    std::chrono::milliseconds pause = std::chrono::milliseconds(0));
 /// Accepts one connection and never answers on it (nor speaks TLS), until the io_context stops.
-inline boost::asio::awaitable<void> accept_and_hold(
-    std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor) {
-  auto socket = co_await acceptor->async_accept(boost::asio::use_awaitable);
-  co_await sleep_for(std::chrono::hours(1));
-}
-
+boost::asio::awaitable<void> accept_and_hold(
+    std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor);
 /// A listening server, or the test fails.
 template <typename Handler>
 HttpServer listen_on_loopback(boost::asio::io_context& io, Handler handler,
