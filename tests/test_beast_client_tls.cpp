@@ -3,6 +3,8 @@
 // on the result and on the CLIENT span.
 #include <boost/asio/detached.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "support/beast_support.hpp"
@@ -258,38 +260,57 @@ TEST_CASE("one HttpClient calls an http and an https URL of the same host and po
   CHECK(backend.receiver.connections_accepted() == 3);
 }
 
-TEST_CASE("clients with the same TLS settings share one context; it is made afresh after them") {
+TEST_CASE(
+    "clients with the same TLS settings share one context and its sessions until a file of it "
+    "changes") {
   MemoryProvider memory(roomy_settings());
   TlsBackend backend;
   BackgroundIo background;
   const std::string url = backend.receiver.url("/x");
-  // The CA file is copied so the test can take it away.
-  auto ca = std::make_unique<TemporaryFile>("shared-ca.pem", backend.certificates.ca_pem);
-  HttpClientOptions options = client_into(memory);
-  options.tls.ca_file = ca->path();
-  auto first_call = [&]() -> net::awaitable<Expected<StringResponse>> {
-    auto holder = std::make_shared<HttpClient>(co_await net::this_coro::executor, options);
-    auto call = holder->get(url);
-    auto first = co_await std::move(call);
-    if (!first) co_return first;
-    // While `holder` keeps the context, a client made per call reads no file: the CA file is gone.
-    ca.reset();
-    auto second = co_await traced_get(url, options);
-    co_return second;
+  // A CA file of the test's own, which it replaces (a new file renamed over it) and removes.
+  const TemporaryFile ca("shared-ca.pem", backend.certificates.ca_pem);
+  auto replace_ca = [&](const std::string& pem) {
+    const std::string next = ca.path() + ".next";
+    std::ofstream(next, std::ios::binary) << pem;
+    std::filesystem::rename(next, ca.path());
   };
+  HttpClientOptions options = client_into(memory);
+  options.tls.ca_file = ca.path();
+  auto call = [&] { return background.run(traced_get(url, options)); };
 
-  auto second = background.run(first_call());
-  INFO((second ? std::string("answered") : second.error().message));
+  // Each call is a client of its own, on a connection of its own: the second resumes the first's
+  // session, which only a context kept between them can do.
+  auto first = call();
+  auto second = call();
+  REQUIRE(first);
   REQUIRE(second);
-  CHECK(second->result() == http::status::ok);
+  CHECK(backend.receiver.connections_accepted() == 2);
+  CHECK(backend.receiver.tls_sessions_resumed() == 1);
 
-  // Every client is gone: the next one reads the settings' files again, and the CA file is missing.
-  auto third = background.run(traced_get(url, options));
-  REQUIRE_FALSE(third);
-  CHECK_THAT(third.error().message, Catch::Contains("cannot load CA certificates from"));
+  // Another CA in the file: read again, and the server is no longer trusted (no session of the
+  // old context is offered to skip the verification).
+  replace_ca(backend.certificates.other_ca_pem);
+  auto distrusted = call();
+  REQUIRE_FALSE(distrusted);
+  CHECK_THAT(distrusted.error().message, Catch::Contains("certificate verify failed"));
+
+  // The file gone: the call says which file it could not read.
+  std::filesystem::remove(ca.path());
+  auto unreadable = call();
+  REQUIRE_FALSE(unreadable);
+  CHECK_THAT(unreadable.error().message,
+             Catch::Contains("cannot load CA certificates from \"" + ca.path() + "\""));
+
+  // The right CA back: trusted again, with a full handshake (a new context has no sessions).
+  replace_ca(backend.certificates.ca_pem);
+  auto trusted = call();
+  INFO((trusted ? std::string("answered") : trusted.error().message));
+  REQUIRE(trusted);
+  CHECK(trusted->result() == http::status::ok);
+  CHECK(backend.receiver.tls_sessions_resumed() == 1);
 }
 
-TEST_CASE("HttpClient keeps the TLS session of the last server it talked to") {
+TEST_CASE("HttpClient keeps a TLS session for each server it talked to") {
   MemoryProvider memory(roomy_settings());
   TlsBackend first;
   HttpReceiver second(HttpReceiver::Options{
@@ -302,9 +323,10 @@ TEST_CASE("HttpClient keeps the TLS session of the last server it talked to") {
                                          second.url("/c"), first.receiver.url("/d")};
 
   CHECK(background.run(get_through_one_client(urls, first.trusting(memory))) == 4);
-  // The second call resumed the first's session; the fourth had only the other server's.
+  // The second call resumed the first's session, and the fourth the second's, although the
+  // third went to another server (a session is offered only to the server it came from).
   CHECK(first.receiver.connections_accepted() == 3);
-  CHECK(first.receiver.tls_sessions_resumed() == 1);
+  CHECK(first.receiver.tls_sessions_resumed() == 2);
   CHECK(second.connections_accepted() == 1);
   CHECK(second.tls_sessions_resumed() == 0);
 }

@@ -324,13 +324,12 @@ void inject_current_context(http::fields& headers, const TextMapPropagator& prop
 struct HttpClient::State {
   net::any_io_executor executor;  // a strand: the stream's timeouts need one
   HttpClientOptions options;
-  // For https: taken at the first https call, shared with clients of the same TLS settings;
-  // outlives the streams.
-  std::shared_ptr<net::ssl::context> tls;
+  // For https: taken at the first https call, shared with clients of the same TLS settings
+  // (the TLS sessions of their servers too); outlives the streams.
+  std::shared_ptr<detail::TlsClientContext> tls;
   // The open connection, if any: one of the two.
   std::optional<boost::beast::tcp_stream> plain_stream;
   std::optional<detail::TlsStream> secure_stream;
-  detail::TlsSessionKeeper tls_session;
   boost::beast::flat_buffer buffer;
   std::string host;  // where the connection goes: the server, perhaps through `proxy`
   std::uint16_t port = 0;
@@ -391,7 +390,7 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(
       co_await look_up(via ? via->host : url.host, via ? via->port : url.port, deadline);
   if (lookup_error) co_return failed(step, lookup_error);
   if (url.secure)
-    secure_stream.emplace(executor, *tls);
+    secure_stream.emplace(executor, *tls->ssl);
   else
     plain_stream.emplace(executor);
   boost::beast::tcp_stream& connection = *transport();
@@ -409,7 +408,7 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(
   }
   if (url.secure) {
     detail::expect_server(*secure_stream, url.host);
-    tls_session.offer(*secure_stream, url.host, url.port);
+    tls->sessions.offer(*secure_stream, url.host, url.port);
     auto [handshake_error] = co_await secure_stream->async_handshake(net::ssl::stream_base::client,
                                                                      as_tuple(use_awaitable));
     if (handshake_error) {
@@ -454,7 +453,7 @@ net::awaitable<Exchange> HttpClient::State::send_and_receive(Stream& stream,
       co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
   if (read_error) co_return failed("receive", read_error, !parser.got_some());
   connection.expires_never();
-  if constexpr (std::is_same_v<Stream, detail::TlsStream>) tls_session.keep(stream, host, port);
+  if constexpr (std::is_same_v<Stream, detail::TlsStream>) tls->sessions.keep(stream, host, port);
   Exchange exchange;
   exchange.response.emplace(parser.release());
   co_return std::move(exchange);

@@ -130,7 +130,7 @@ net::awaitable<std::optional<ExchangeResult>> Connection::tunnel(RealDeadline de
 
 net::awaitable<std::optional<ExchangeResult>> Connection::handshake(RealDeadline deadline) {
   expect_server(*secure_, url_.host);
-  tls_session_.offer(*secure_, url_.host, url_.port);
+  tls_sessions_.offer(*secure_, url_.host, url_.port);
   lowest_layer().expires_at(deadline);
   auto [error] = co_await secure_->async_handshake(net::ssl::stream_base::client, as_result);
   if (!error) co_return std::nullopt;
@@ -168,7 +168,7 @@ net::awaitable<ExchangeResult> Connection::round_trip(Stream& stream,
   result.response.content_type = std::string(message[http::field::content_type]);
   result.response.retry_after = std::string(message[http::field::retry_after]);
   result.response.body = std::move(message.body());
-  if constexpr (std::is_same_v<Stream, TlsStream>) tls_session_.keep(stream, url_.host, url_.port);
+  if constexpr (std::is_same_v<Stream, TlsStream>) tls_sessions_.keep(stream, url_.host, url_.port);
   if (!message.keep_alive()) close();
   co_return result;
 }

@@ -95,7 +95,7 @@ class Connection {
   HostLookup lookup_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<TlsStream> secure_;
-  TlsSessionKeeper tls_session_;
+  TlsSessionCache tls_sessions_;  // of the one server it talks to
   beast::flat_buffer buffer_;
   bool aborted_ = false;
   std::uint64_t opened_ = 0;

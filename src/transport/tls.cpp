@@ -1,12 +1,17 @@
 #include "tls.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 namespace tachi_trace::detail {
 
@@ -52,20 +57,83 @@ Expected<std::unique_ptr<net::ssl::context>> make_tls_client_context(const TlsSe
   return context;
 }
 
-Expected<std::shared_ptr<net::ssl::context>> shared_tls_client_context(const TlsSettings& tls) {
+namespace {
+
+/// What tells one version of a file from another without reading it.
+struct FileStamp {
+  bool exists = false;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  std::int64_t modified_ns = 0;
+
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const std::string& path) {
+  struct stat status {};
+  if (path.empty() || ::stat(path.c_str(), &status) != 0) return {};
+  return {
+      true, status.st_dev, status.st_ino, status.st_size,
+      static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec};
+}
+
+/// Where OpenSSL's default verify paths point: its environment variable, else its built-in path.
+std::string default_verify_path(const char* variable, const char* built_in) {
+  const char* set = std::getenv(variable);
+  return set != nullptr && *set != '\0' ? set : built_in;
+}
+
+/// The stamps of every file a context of `tls` reads.
+std::vector<FileStamp> stamps_of(const TlsSettings& tls) {
+  std::vector<FileStamp> stamps;
+  if (tls.ca_file.empty()) {
+    stamps.push_back(stamp_of(
+        default_verify_path(X509_get_default_cert_file_env(), X509_get_default_cert_file())));
+    stamps.push_back(stamp_of(
+        default_verify_path(X509_get_default_cert_dir_env(), X509_get_default_cert_dir())));
+  } else {
+    stamps.push_back(stamp_of(tls.ca_file));
+  }
+  stamps.push_back(stamp_of(tls.client_certificate_file));
+  stamps.push_back(stamp_of(tls.client_key_file));
+  return stamps;
+}
+
+struct SharedContext {
+  std::vector<FileStamp> stamps;
+  std::shared_ptr<TlsClientContext> context;
+  std::uint64_t last_used = 0;
+};
+
+// Distinct TLS settings a process keeps contexts for; past it, the one used longest ago goes.
+constexpr std::size_t shared_context_limit = 16;
+
+}  // namespace
+
+Expected<std::shared_ptr<TlsClientContext>> shared_tls_client_context(const TlsSettings& tls) {
   using Files = std::tuple<std::string, std::string, std::string>;
   static std::mutex mutex;
-  static std::map<Files, std::weak_ptr<net::ssl::context>> contexts;
+  static std::map<Files, SharedContext> contexts;
+  static std::uint64_t uses = 0;
   const Files files{tls.ca_file, tls.client_certificate_file, tls.client_key_file};
+  std::vector<FileStamp> stamps = stamps_of(tls);
   std::lock_guard lock(mutex);
-  if (auto found = contexts.find(files); found != contexts.end()) {
-    if (auto shared = found->second.lock()) return shared;
+  if (auto found = contexts.find(files);
+      found != contexts.end() && found->second.stamps == stamps) {
+    found->second.last_used = ++uses;
+    return found->second.context;
   }
   auto made = make_tls_client_context(tls);
   if (!made) return made.error();
-  std::shared_ptr<net::ssl::context> shared = std::move(*made);
-  std::erase_if(contexts, [](const auto& entry) { return entry.second.expired(); });
-  contexts[files] = shared;
+  auto shared = std::make_shared<TlsClientContext>();
+  shared->ssl = std::move(*made);
+  if (!contexts.contains(files) && contexts.size() >= shared_context_limit) {
+    contexts.erase(std::min_element(contexts.begin(), contexts.end(), [](auto& a, auto& b) {
+      return a.second.last_used < b.second.last_used;
+    }));
+  }
+  contexts[files] = SharedContext{std::move(stamps), shared, ++uses};
   return shared;
 }
 
@@ -82,25 +150,40 @@ bool is_ip_literal(const std::string& host) {
   return !error;
 }
 
-void TlsSessionKeeper::offer(TlsStream& stream, const std::string& host, std::uint16_t port) {
-  kept_since_offer_ = false;
-  if (session_ && port == port_ && host == host_)
-    SSL_set_session(stream.native_handle(), session_.get());
+void TlsSessionCache::offer(TlsStream& stream, const std::string& host, std::uint16_t port) {
+  std::unique_ptr<SSL_SESSION, Release> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = kept_.find({host, port});
+    if (found == kept_.end()) return;
+    session = std::move(found->second.copy);
+    kept_.erase(found);
+  }
+  SSL_set_session(stream.native_handle(),
+                  session.get());  // the stream holds a reference of its own
 }
 
-void TlsSessionKeeper::keep(TlsStream& stream, const std::string& host, std::uint16_t port) {
-  if (kept_since_offer_) return;
-  // The newest session: a server may expect each ticket to be used once.
+void TlsSessionCache::keep(TlsStream& stream, const std::string& host, std::uint16_t port) {
+  // The newest session: TLS 1.3 servers may send tickets after the first response.
   SSL_SESSION* current = SSL_get0_session(stream.native_handle());
   if (current == nullptr || !SSL_SESSION_is_resumable(current)) return;
+  std::lock_guard lock(mutex_);
+  auto found = kept_.find({host, port});
+  if (found != kept_.end() && found->second.source == current) return;
   // A copy: the connection's own is marked unresumable when it closes without close_notify,
-  // which both clients skip (HTTP framing tells where each response ends).
+  // which the clients skip (HTTP framing tells where each response ends).
   std::unique_ptr<SSL_SESSION, Release> copy(SSL_SESSION_dup(current));
   if (!copy) return;
-  session_ = std::move(copy);
-  host_ = host;
-  port_ = port;
-  kept_since_offer_ = true;
+  if (found == kept_.end() && kept_.size() >= capacity_) {
+    kept_.erase(std::min_element(kept_.begin(), kept_.end(),
+                                 [](auto& a, auto& b) { return a.second.order < b.second.order; }));
+  }
+  kept_[{host, port}] = Kept{std::move(copy), current, ++next_order_};
+}
+
+std::size_t TlsSessionCache::size() const {
+  std::lock_guard lock(mutex_);
+  return kept_.size();
 }
 
 }  // namespace tachi_trace::detail
