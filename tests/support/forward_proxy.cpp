@@ -13,7 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
-#include <condition_variable>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -169,7 +168,8 @@ net::awaitable<void> relay(std::shared_ptr<Tunnel> tunnel, tcp::socket& from, tc
 
 class ForwardProxy::State : public std::enable_shared_from_this<ForwardProxy::State> {
  public:
-  explicit State(Options options) : options_(std::move(options)) {
+  State(Options options, std::shared_ptr<RequestLog<ProxiedRequest>> log)
+      : options_(std::move(options)), log_(std::move(log)) {
     acceptor_.emplace(*io_);
     acceptor_->open(tcp::v4());
     acceptor_->set_option(tcp::acceptor::reuse_address(true));
@@ -197,31 +197,12 @@ class ForwardProxy::State : public std::enable_shared_from_this<ForwardProxy::St
 
   std::uint16_t port() const noexcept { return port_; }
 
-  std::vector<ProxiedRequest> requests() const {
-    std::lock_guard guard(mutex_);
-    return requests_;
-  }
-
-  bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
-  }
-
-  std::uint64_t connections_accepted() const {
-    std::lock_guard guard(mutex_);
-    return connections_;
-  }
-
  private:
   net::awaitable<void> accept_loop() {
     while (true) {
       auto [error, socket] = co_await acceptor_->async_accept(as_result);
       if (error) co_return;
-      std::uint64_t number = 0;
-      {
-        std::lock_guard guard(mutex_);
-        number = ++connections_;
-      }
+      const std::uint64_t number = log_->count_connection();
       net::co_spawn(acceptor_->get_executor(),
                     serve_client(beast::tcp_stream(std::move(socket)), number), net::detached);
     }
@@ -281,9 +262,7 @@ class ForwardProxy::State : public std::enable_shared_from_this<ForwardProxy::St
         .proxy_authorization = std::string(request[http::field::proxy_authorization]),
         .connection = number,
     };
-    std::lock_guard guard(mutex_);
-    requests_.push_back(std::move(proxied));
-    changed_.notify_all();
+    log_->record(std::move(proxied));
   }
 
   bool authorized(const http::request<http::string_body>& request) const {
@@ -386,21 +365,18 @@ class ForwardProxy::State : public std::enable_shared_from_this<ForwardProxy::St
   }
 
   Options options_;
+  const std::shared_ptr<RequestLog<ProxiedRequest>> log_;
   std::unique_ptr<net::io_context> io_ = std::make_unique<net::io_context>(1);
   std::optional<tcp::acceptor> acceptor_;  // goes with io_ in stop()
   std::uint16_t port_ = 0;
   std::thread thread_;
   std::mutex stop_mutex_;
-
-  mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;
-  std::vector<ProxiedRequest> requests_;
-  std::uint64_t connections_ = 0;
 };
 
 ForwardProxy::ForwardProxy() : ForwardProxy(Options{}) {}
 
-ForwardProxy::ForwardProxy(Options options) : state_(std::make_shared<State>(std::move(options))) {
+ForwardProxy::ForwardProxy(Options options)
+    : state_(std::make_shared<State>(std::move(options), log_)) {
   state_->start();
 }
 
@@ -418,22 +394,6 @@ std::uint16_t ForwardProxy::port() const noexcept {
 
 std::string ForwardProxy::url() const {
   return "http://127.0.0.1:" + std::to_string(port());
-}
-
-std::vector<ProxiedRequest> ForwardProxy::requests() const {
-  return state_->requests();
-}
-
-std::size_t ForwardProxy::request_count() const {
-  return state_->requests().size();
-}
-
-bool ForwardProxy::wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
-  return state_->wait_for_requests(count, timeout);
-}
-
-std::uint64_t ForwardProxy::connections_accepted() const {
-  return state_->connections_accepted();
 }
 
 HttpProxy proxy_setting(const ForwardProxy& proxy, std::string_view user_information) {

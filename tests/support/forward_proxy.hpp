@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/request_log.hpp"
 #include "tachi_trace/proxy.hpp"
 
 namespace tachi_trace::testing {
@@ -36,7 +37,7 @@ struct ProxiedRequest {
   std::uint64_t connection = 0;     // which accepted client connection carried it, counting from 1
 };
 
-class ForwardProxy {
+class ForwardProxy : public RecordedRequests<ProxiedRequest> {
  public:
   struct Options {
     std::uint16_t port = 0;  // 0: any free port
@@ -59,11 +60,7 @@ class ForwardProxy {
   /// "http://127.0.0.1:<port>", as a client's proxy setting.
   std::string url() const;
 
-  std::vector<ProxiedRequest> requests() const;
-  std::size_t request_count() const;
-  /// Waits until `count` requests were recorded; false when `timeout` passes first.
-  bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const;
-  std::uint64_t connections_accepted() const;
+  // requests(), request_count(), wait_for_requests(), connections_accepted(): RecordedRequests.
   /// Closes every connection (client and upstream, tunnels included) and stops the proxy thread.
   /// Idempotent; the records stay readable.
   void stop();

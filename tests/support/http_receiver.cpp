@@ -14,7 +14,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -65,7 +64,8 @@ std::optional<std::string> gunzip(std::string_view compressed) {
 
 class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::State> {
  public:
-  explicit State(Options options) : options_(std::move(options)) {
+  State(Options options, std::shared_ptr<RequestLog<ReceivedRequest>> log)
+      : options_(std::move(options)), log_(std::move(log)) {
     if (options_.tls) set_up_tls(*options_.tls);
     acceptor_.open(tcp::v4());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -101,21 +101,6 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
     default_response_ = std::move(response);
   }
 
-  std::vector<ReceivedRequest> requests() const {
-    std::lock_guard guard(mutex_);
-    return requests_;
-  }
-
-  bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
-  }
-
-  std::uint64_t connections_accepted() const {
-    std::lock_guard guard(mutex_);
-    return connections_;
-  }
-
   std::uint64_t tls_sessions_resumed() const {
     std::lock_guard guard(mutex_);
     return tls_sessions_resumed_;
@@ -135,11 +120,7 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
     while (true) {
       auto [error, socket] = co_await acceptor_.async_accept(as_result);
       if (error) co_return;
-      std::uint64_t number = 0;
-      {
-        std::lock_guard guard(mutex_);
-        number = ++connections_;
-      }
+      const std::uint64_t number = log_->count_connection();
       if (secure()) {
         net::co_spawn(io_, secure_session(std::move(socket), number), net::detached);
       } else {
@@ -191,9 +172,8 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
     if (beast::iequals(request.header("Content-Encoding"), "gzip"))
       request.body = gunzip(request.body).value_or("<invalid gzip>");
     request.connection = number;
+    log_->record(std::move(request));
     std::lock_guard guard(mutex_);
-    requests_.push_back(std::move(request));
-    changed_.notify_all();
     if (script_.empty()) return default_response_;
     ScriptedResponse next = std::move(script_.front());
     script_.pop_front();
@@ -247,18 +227,17 @@ class HttpReceiver::State : public std::enable_shared_from_this<HttpReceiver::St
   std::thread thread_;
   std::mutex stop_mutex_;
 
+  const std::shared_ptr<RequestLog<ReceivedRequest>> log_;
   mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;
   std::deque<ScriptedResponse> script_;
   ScriptedResponse default_response_;
-  std::vector<ReceivedRequest> requests_;
-  std::uint64_t connections_ = 0;
   std::uint64_t tls_sessions_resumed_ = 0;
 };
 
 HttpReceiver::HttpReceiver() : HttpReceiver(Options{}) {}
 
-HttpReceiver::HttpReceiver(Options options) : state_(std::make_shared<State>(std::move(options))) {
+HttpReceiver::HttpReceiver(Options options)
+    : state_(std::make_shared<State>(std::move(options), log_)) {
   state_->start();
 }
 
@@ -285,22 +264,6 @@ void HttpReceiver::add_response(ScriptedResponse response) {
 
 void HttpReceiver::set_default_response(ScriptedResponse response) {
   state_->set_default_response(std::move(response));
-}
-
-std::vector<ReceivedRequest> HttpReceiver::requests() const {
-  return state_->requests();
-}
-
-std::size_t HttpReceiver::request_count() const {
-  return state_->requests().size();
-}
-
-bool HttpReceiver::wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
-  return state_->wait_for_requests(count, timeout);
-}
-
-std::uint64_t HttpReceiver::connections_accepted() const {
-  return state_->connections_accepted();
 }
 
 std::uint64_t HttpReceiver::tls_sessions_resumed() const {

@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/request_log.hpp"
+
 namespace tachi_trace::testing {
 
 using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
@@ -71,7 +73,7 @@ struct ReceiverTls {
   std::string client_ca_pem;  // non-empty: require a client certificate signed by this CA
 };
 
-class HttpReceiver {
+class HttpReceiver : public RecordedRequests<ReceivedRequest> {
  public:
   struct Options {
     std::optional<ReceiverTls> tls;
@@ -92,11 +94,7 @@ class HttpReceiver {
   void add_response(ScriptedResponse response);
   void set_default_response(ScriptedResponse response);
 
-  std::vector<ReceivedRequest> requests() const;
-  std::size_t request_count() const;
-  /// Waits until `count` requests were recorded; false when `timeout` passes first.
-  bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const;
-  std::uint64_t connections_accepted() const;
+  // requests(), request_count(), wait_for_requests(), connections_accepted(): RecordedRequests.
   /// TLS connections whose handshake resumed a session the client offered (no certificate sent).
   std::uint64_t tls_sessions_resumed() const;
   /// Closes every connection and stops the server thread. Idempotent.
