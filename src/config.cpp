@@ -100,6 +100,36 @@ Rule<std::string> text_rule() {
           [](const std::string&) { return true; }, [](const std::string& value) { return value; }};
 }
 
+// RFC 7617: the user-id of Basic credentials cannot hold a colon, nor any credential a control
+// character.
+bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](unsigned char character) { return character < 0x20 || character == 0x7f; });
+}
+
+Rule<std::string> basic_user_rule() {
+  auto valid = [](const std::string& user) {
+    return user.find(':') == std::string::npos && !has_control_character(user);
+  };
+  return {"a user name without ':' or control characters",
+          [valid](std::string_view text) -> std::optional<std::string> {
+            std::string user(text);
+            if (!valid(user)) return std::nullopt;
+            return user;
+          },
+          valid, [](const std::string& user) { return user.empty() ? "none" : quoted(user); }};
+}
+
+Rule<std::string> basic_password_rule() {
+  return {"a password without control characters",
+          [](std::string_view text) -> std::optional<std::string> {
+            if (has_control_character(text)) return std::nullopt;
+            return std::string(text);
+          },
+          [](const std::string& password) { return !has_control_character(password); },
+          [](const std::string& password) { return password.empty() ? "none" : "REDACTED"; }, true};
+}
+
 template <typename Kind>
 Rule<Kind> choice_rule(std::string_view expectation,
                        std::vector<std::pair<std::string_view, Kind>> choices) {
@@ -150,6 +180,7 @@ class ConfigFinalizer {
   void resolve_otlp();
   HeaderList resolve_headers();
   void resolve_other_exporters();
+  void resolve_jaeger_credentials();
   void resolve_proxies();
   std::optional<HttpProxy> resolve_proxy(const Setting<std::string>& setting,
                                          std::string_view variable);
@@ -434,6 +465,26 @@ HeaderList ConfigFinalizer::resolve_headers() {
   return headers;
 }
 
+void ConfigFinalizer::resolve_jaeger_credentials() {
+  JaegerExporterSettings& jaeger = result_.jaeger_;
+  jaeger.user =
+      resolve(config_.jaeger_user, "OTEL_EXPORTER_JAEGER_USER", std::string(), basic_user_rule());
+  jaeger.password = resolve(config_.jaeger_password, "OTEL_EXPORTER_JAEGER_PASSWORD", std::string(),
+                            basic_password_rule());
+  if (!jaeger.user.empty() || jaeger.password.empty()) return;
+  jaeger.password.clear();
+  const bool from_code = config_.jaeger_password.value && !config_.jaeger_password.value->empty();
+  if (from_code && !code_error_) {
+    code_error_ = Error{Error::Code::invalid_configuration,
+                        "OTEL_EXPORTER_JAEGER_PASSWORD (set in code) needs a user "
+                        "(OTEL_EXPORTER_JAEGER_USER)"};
+  } else if (!from_code) {
+    warn("OTEL_EXPORTER_JAEGER_PASSWORD",
+         "OTEL_EXPORTER_JAEGER_PASSWORD is set without OTEL_EXPORTER_JAEGER_USER; no credentials "
+         "are sent to the Jaeger collector");
+  }
+}
+
 void ConfigFinalizer::resolve_other_exporters() {
   result_.zipkin_.endpoint = resolve(config_.zipkin_endpoint, "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
                                      result_.zipkin_.endpoint, url_rule());
@@ -443,6 +494,7 @@ void ConfigFinalizer::resolve_other_exporters() {
                                      result_.jaeger_.endpoint, url_rule());
   result_.jaeger_.timeout = resolve(config_.jaeger_timeout, "OTEL_EXPORTER_JAEGER_TIMEOUT",
                                     milliseconds(10000), milliseconds_rule());
+  resolve_jaeger_credentials();
   result_.console_.format = resolve(
       config_.console_format, "TACHI_CONSOLE_FORMAT", ConsoleFormat::text,
       choice_rule<ConsoleFormat>("one of text, json", {{"text", ConsoleFormat::text},

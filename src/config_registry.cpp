@@ -78,6 +78,11 @@ constexpr VariableSpec library_variables[] = {
      "Jaeger collector Thrift-over-HTTP URL"},
     {"OTEL_EXPORTER_JAEGER_TIMEOUT", milliseconds, "10000", "",
      "longest time one Jaeger request may take (0: no limit)"},
+    {"OTEL_EXPORTER_JAEGER_USER", text, "", "",
+     "user name for HTTP Basic authentication to the Jaeger collector (no ':')"},
+    {"OTEL_EXPORTER_JAEGER_PASSWORD", text, "", "",
+     "password for HTTP Basic authentication to the Jaeger collector, with the user (never "
+     "logged)"},
     {"HTTPS_PROXY", url, "", "",
      "http:// proxy (credentials allowed) for https endpoints, reached through CONNECT; also "
      "https_proxy, which wins"},

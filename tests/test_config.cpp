@@ -266,6 +266,61 @@ TEST_CASE("Zipkin, Jaeger and console variables") {
   CHECK(bad.diagnostics().size() == 2);
 }
 
+TEST_CASE("Jaeger Basic credentials: read, checked, and never repeated in a message") {
+  auto config = finalize({{"OTEL_EXPORTER_JAEGER_USER", "collector-user"},
+                          {"OTEL_EXPORTER_JAEGER_PASSWORD", "p:ss w0rd"}});
+  CHECK(config.diagnostics().empty());
+  CHECK(config.jaeger().user == "collector-user");
+  CHECK(config.jaeger().password == "p:ss w0rd");
+  CHECK(finalize({}).jaeger().user.empty());
+
+  SECTION("a password without a user: no credentials, with a warning") {
+    auto alone = finalize({{"OTEL_EXPORTER_JAEGER_PASSWORD", "hunter2"}});
+    CHECK(alone.jaeger().password.empty());
+    REQUIRE(alone.diagnostics().size() == 1);
+    CHECK(alone.diagnostics()[0].variable == "OTEL_EXPORTER_JAEGER_PASSWORD");
+    CHECK(alone.diagnostics()[0].message ==
+          "OTEL_EXPORTER_JAEGER_PASSWORD is set without OTEL_EXPORTER_JAEGER_USER; no "
+          "credentials are sent to the Jaeger collector");
+  }
+  SECTION("a user with ':' or a password with a control character: ignored, with the reason") {
+    auto bad = finalize(
+        {{"OTEL_EXPORTER_JAEGER_USER", "a:b"}, {"OTEL_EXPORTER_JAEGER_PASSWORD", "hunter2\n"}});
+    CHECK(bad.jaeger().user.empty());
+    CHECK(bad.jaeger().password.empty());
+    const std::string diagnostics = diagnostics_of(bad);
+    CHECK_THAT(diagnostics,
+               Catch::Contains("OTEL_EXPORTER_JAEGER_USER must be a user name without ':' or "
+                               "control characters, but got \"a:b\"; using none"));
+    CHECK_THAT(diagnostics, Catch::Contains("OTEL_EXPORTER_JAEGER_PASSWORD must be a password "
+                                            "without control characters, but got a malformed "
+                                            "value; using none"));
+    CHECK_THAT(diagnostics, !Catch::Contains("hunter2"));
+  }
+  SECTION("in code: the environment overrides them; a password without a user is an error") {
+    TracingConfig code;
+    code.jaeger_user = std::string("code-user");
+    code.jaeger_password = std::string("code-secret");
+    auto from_code = finalize({{"OTEL_EXPORTER_JAEGER_PASSWORD", "env-secret"}}, code);
+    CHECK(from_code.jaeger().user == "code-user");
+    CHECK(from_code.jaeger().password == "env-secret");
+
+    TracingConfig no_user;
+    no_user.jaeger_password = std::string("code-secret");
+    auto failed = finalize_config(no_user, Environment::from_pairs({}));
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().code == Error::Code::invalid_configuration);
+    CHECK(failed.error().message ==
+          "OTEL_EXPORTER_JAEGER_PASSWORD (set in code) needs a user (OTEL_EXPORTER_JAEGER_USER)");
+    TracingConfig colon;
+    colon.jaeger_user = std::string("a:b");
+    auto colon_failed = finalize_config(colon, Environment::from_pairs({}));
+    REQUIRE_FALSE(colon_failed);
+    CHECK_THAT(colon_failed.error().message,
+               Catch::StartsWith("OTEL_EXPORTER_JAEGER_USER (set in code) must be a user name"));
+  }
+}
+
 TEST_CASE("service name and resource attributes") {
   auto config =
       finalize({{"OTEL_RESOURCE_ATTRIBUTES",

@@ -271,6 +271,71 @@ TEST_CASE("Jaeger: POSTed as application/x-thrift through the pipeline, counted 
   CHECK(counters.exporters[0].exported == 1);
 }
 
+TEST_CASE("Jaeger: the collector's Basic credentials on every request, when a user is set") {
+  HttpReceiver receiver;
+  receiver.set_default_response({.status = 202});
+  JaegerExporterSettings settings;
+  settings.endpoint = receiver.url("/api/traces");
+  HttpExporterOptions options;
+  options.clock = std::make_shared<FakeTransportClock>();
+  std::vector<std::string> messages;
+  options.diagnostics = [&](std::string_view message) { messages.emplace_back(message); };
+  SpanSamples samples;
+  const SpanData span = samples.root_span();
+  auto export_once = [&] {
+    auto exporter = make_jaeger_exporter(settings, options);
+    REQUIRE(exporter);
+    CHECK((*exporter)->export_spans(batch_of(samples.resource, {&span})).ok());
+  };
+
+  SECTION("none without a user") {
+    export_once();
+    REQUIRE(receiver.request_count() == 1);
+    CHECK_FALSE(receiver.requests()[0].has_header("Authorization"));
+  }
+  SECTION("user and password, in base64 of user:password (RFC 7617)") {
+    settings.user = "jaeger";
+    settings.password = "s3cr:t";
+    export_once();
+    export_once();
+    auto requests = receiver.requests();
+    REQUIRE(requests.size() == 2);
+    for (const auto& request : requests)
+      CHECK(request.header("Authorization") == "Basic amFlZ2VyOnMzY3I6dA==");
+  }
+  SECTION("a user without a password") {
+    settings.user = "jaeger";
+    export_once();
+    REQUIRE(receiver.request_count() == 1);
+    CHECK(receiver.requests()[0].header("Authorization") == "Basic amFlZ2VyOg==");
+  }
+  SECTION("the credentials never reach a message: a refused export names only the status") {
+    settings.user = "jaeger";
+    settings.password = "hunter2";
+    receiver.set_default_response({.status = 401, .body = "bad credentials"});
+    auto exporter = make_jaeger_exporter(settings, options);
+    REQUIRE(exporter);
+    auto result = (*exporter)->export_spans(batch_of(samples.resource, {&span}));
+    CHECK_FALSE(result.ok());
+    CHECK_THAT(result.message, Catch::Contains("401"));
+    CHECK_THAT(result.message, !Catch::Contains("hunter2") && !Catch::Contains("amFlZ2Vy"));
+    for (const auto& message : messages)
+      CHECK_THAT(message, !Catch::Contains("hunter2") && !Catch::Contains("amFlZ2Vy"));
+  }
+  SECTION("settings the header cannot carry are refused when the exporter is made") {
+    settings.user = "a:b";
+    auto colon = make_jaeger_exporter(settings, options);
+    REQUIRE_FALSE(colon);
+    CHECK(colon.error().message ==
+          "the Jaeger exporter's user name cannot hold ':' (HTTP Basic authentication)");
+    settings.user.clear();
+    settings.password = "alone";
+    auto alone = make_jaeger_exporter(settings, options);
+    REQUIRE_FALSE(alone);
+    CHECK(alone.error().message == "the Jaeger exporter has a password but no user name");
+  }
+}
+
 TEST_CASE("Jaeger over https: verified against the CA its settings name") {
   const TestCertificates certificates = make_test_certificates();
   HttpReceiver receiver(HttpReceiver::Options{

@@ -139,6 +139,9 @@ struct ZipkinExporterSettings {
 struct JaegerExporterSettings {
   std::string endpoint = "http://localhost:14268/api/traces";
   std::chrono::milliseconds timeout{10000};
+  // HTTP Basic authentication to the collector, sent when `user` is set (never logged).
+  std::string user;  // without ':'
+  std::string password;
   std::string certificate_file;  // PEM CA bundle for https; empty = system store
   std::string client_key_file;
   std::string client_certificate_file;
@@ -184,6 +187,8 @@ struct TracingConfig {
   Setting<std::chrono::milliseconds> zipkin_timeout;
   Setting<std::string> jaeger_endpoint;
   Setting<std::chrono::milliseconds> jaeger_timeout;
+  Setting<std::string> jaeger_user;
+  Setting<std::string> jaeger_password;  // needs a user
   Setting<ConsoleFormat> console_format;
   // Proxy URLs (parse_http_proxy) and the NO_PROXY list; an empty text means none. The variables
   // are also read in lower case (https_proxy, ...), which wins when both are set, as with curl.

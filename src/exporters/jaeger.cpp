@@ -12,6 +12,8 @@
 //   TagType { STRING, DOUBLE, BOOL, LONG, BINARY }   SpanRefType { CHILD_OF, FOLLOWS_FROM }
 #include "tachi_trace/exporters/jaeger.hpp"
 
+#include "basic_authorization.hpp"
+
 #include "extra_tags.hpp"
 #include "http_exporter.hpp"
 #include "json_values.hpp"
@@ -228,8 +230,18 @@ std::unique_ptr<SpanEncoder> make_jaeger_encoder() {
 
 Expected<std::unique_ptr<SpanExporter>> make_jaeger_exporter(const JaegerExporterSettings& settings,
                                                              HttpExporterOptions options) {
-  auto transport =
-      detail::make_exporter_transport("jaeger", detail::ExporterEndpoint::of(settings), options);
+  if (settings.user.find(':') != std::string::npos)
+    return Error{Error::Code::invalid_configuration,
+                 "the Jaeger exporter's user name cannot hold ':' (HTTP Basic authentication)"};
+  if (settings.user.empty() && !settings.password.empty())
+    return Error{Error::Code::invalid_configuration,
+                 "the Jaeger exporter has a password but no user name"};
+  HttpHeaders headers;
+  if (!settings.user.empty())
+    headers.emplace_back("Authorization",
+                         detail::basic_authorization(settings.user, settings.password));
+  auto transport = detail::make_exporter_transport("jaeger", detail::ExporterEndpoint::of(settings),
+                                                   options, std::move(headers));
   if (!transport) return transport.error();
   detail::HttpSpanExporter::Parts parts{"jaeger", make_jaeger_encoder(), std::move(*transport),
                                         settings.timeout, std::move(options)};
