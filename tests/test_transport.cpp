@@ -183,6 +183,7 @@ TEST_CASE("Retry-After as an HTTP date, in each of the three date forms") {
       {"Tuesday, 05-Mar-24 10:00:09 GMT", 9s},
       {"Tue Mar  5 10:00:11 2024", 11s},
       {"Tue, 05 Mar 2024 09:59:00 GMT", 0s},  // already past: retry at once
+      {"Sun, 06 Nov 1499 08:49:37 GMT", 0s},  // before what the system clock can hold
   }));
   HttpReceiver receiver;
   receiver.add_response({.status = 503, .headers = {{"Retry-After", retry_after}}});
@@ -194,6 +195,21 @@ TEST_CASE("Retry-After as an HTTP date, in each of the three date forms") {
   INFO("Retry-After: " << retry_after);
   REQUIRE(result.delivered());
   REQUIRE(clock->sleeps() == std::vector<std::chrono::nanoseconds>{expected_wait});
+}
+
+TEST_CASE("a Retry-After date centuries ahead asks for a day at most") {
+  HttpReceiver receiver;
+  receiver.set_default_response(
+      {.status = 503, .headers = {{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}}});
+  auto clock = std::make_shared<FakeTransportClock>();
+  auto transport = make_transport(receiver.url("/v1/traces"), clock);
+
+  auto result = transport->post("text/plain", "x", in(10s, *clock));
+
+  CHECK(result.outcome == Outcome::gave_up);
+  CHECK(result.attempts == 1);
+  CHECK_THAT(result.reason, Catch::EndsWith("the server asked to retry after 86400.0 s, past the "
+                                            "deadline"));
 }
 
 TEST_CASE("an unreadable Retry-After falls back to the backoff") {

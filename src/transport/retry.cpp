@@ -115,7 +115,9 @@ std::optional<DateParts> read_asctime_date(std::string_view text) {
   return parts;
 }
 
-std::optional<std::chrono::system_clock::time_point> to_time_point(const DateParts& parts) {
+// In whole seconds, which hold any four-digit year: the system clock's nanoseconds reach only from
+// 1678 to 2262.
+std::optional<std::chrono::sys_seconds> to_seconds(const DateParts& parts) {
   using namespace std::chrono;
   const year_month_day date{year{parts.year}, month{static_cast<unsigned>(parts.month)},
                             day{static_cast<unsigned>(parts.day)}};
@@ -123,13 +125,7 @@ std::optional<std::chrono::system_clock::time_point> to_time_point(const DatePar
   return sys_days{date} + hours{parts.hour} + minutes{parts.minute} + seconds{parts.second};
 }
 
-}  // namespace
-
-bool is_retryable_status(unsigned status) noexcept {
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
+std::optional<std::chrono::sys_seconds> parse_http_date_seconds(std::string_view text) {
   text = trim(text);
   std::optional<DateParts> parts;
   const auto comma = text.find(',');
@@ -141,24 +137,46 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     parts = read_asctime_date(text.substr(4));
   }
   if (!parts) return std::nullopt;
-  return to_time_point(*parts);
+  return to_seconds(*parts);
+}
+
+// A day is more than any export deadline; capping keeps the arithmetic far from overflow.
+constexpr std::chrono::seconds longest_retry_after{86400};
+
+}  // namespace
+
+bool is_retryable_status(unsigned status) noexcept {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
+  using namespace std::chrono;
+  auto date = parse_http_date_seconds(text);
+  if (!date) return std::nullopt;
+  const auto earliest = ceil<seconds>(system_clock::time_point::min());
+  const auto latest = floor<seconds>(system_clock::time_point::max());
+  if (*date < earliest || *date > latest) return std::nullopt;
+  return time_point_cast<system_clock::duration>(*date);
 }
 
 std::optional<std::chrono::nanoseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
   value = trim(value);
   if (value.empty()) return std::nullopt;
-  std::uint64_t seconds = 0;
-  auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (error == std::errc() && end == value.data() + value.size()) {
-    // A day is more than any export deadline; capping keeps the arithmetic far from overflow.
-    return std::chrono::seconds(std::min<std::uint64_t>(seconds, 86400));
-  }
-  if (error == std::errc::result_out_of_range) return std::chrono::seconds(86400);
-  auto date = parse_http_date(value);
+  std::uint64_t count = 0;
+  auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+  if (error == std::errc() && end == value.data() + value.size())
+    return seconds(std::min<std::uint64_t>(count, longest_retry_after.count()));
+  if (error == std::errc::result_out_of_range) return longest_retry_after;
+  auto date = parse_http_date_seconds(value);
   if (!date) return std::nullopt;
-  return std::max(std::chrono::nanoseconds(0),
-                  std::chrono::duration_cast<std::chrono::nanoseconds>(*date - now));
+  // Whole seconds first, clamped, so that no date (year 1 or 9999) overflows the nanoseconds.
+  const sys_seconds now_seconds = floor<seconds>(now);
+  const seconds ahead =
+      std::clamp(*date - now_seconds, seconds(-1), longest_retry_after + seconds(1));
+  const nanoseconds wait = ahead - (now - now_seconds);
+  return std::clamp(wait, nanoseconds(0), nanoseconds(longest_retry_after));
 }
 
 Backoff::Backoff(const RetryPolicy& policy, std::minstd_rand& random)
