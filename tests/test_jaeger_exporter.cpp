@@ -99,6 +99,25 @@ std::string long_tag(std::string_view key, std::int64_t value) {
 }
 }  // namespace wire
 
+/// Exporter options for the tests: a fake clock, diagnostics to `sink` (none by default).
+HttpExporterOptions test_options(DiagnosticSink sink = [](std::string_view) {}) {
+  HttpExporterOptions options;
+  options.clock = std::make_shared<FakeTransportClock>();
+  options.diagnostics = std::move(sink);
+  return options;
+}
+
+/// A receiver answering 202, as Jaeger collectors do, and settings that send to it.
+struct JaegerCollector {
+  explicit JaegerCollector(HttpReceiver::Options options = {}) : receiver(std::move(options)) {
+    receiver.set_default_response({.status = 202});
+    settings.endpoint = receiver.url("/api/traces");
+  }
+
+  HttpReceiver receiver;
+  JaegerExporterSettings settings;
+};
+
 std::string encode(const Resource& resource, std::vector<const SpanData*> spans) {
   auto encoder = make_jaeger_encoder();
   std::string body;
@@ -233,14 +252,9 @@ TEST_CASE("Jaeger: an `error` attribute gives way to the status's error tag") {
 }
 
 TEST_CASE("Jaeger: POSTed as application/x-thrift through the pipeline, counted as exported") {
-  HttpReceiver receiver;
-  receiver.set_default_response({.status = 202});
-  JaegerExporterSettings settings;
-  settings.endpoint = receiver.url("/api/traces");
-  HttpExporterOptions options;
-  options.clock = std::make_shared<FakeTransportClock>();
-  options.diagnostics = [](std::string_view) {};
-  auto exporter = make_jaeger_exporter(settings, options);
+  JaegerCollector collector;
+  HttpReceiver& receiver = collector.receiver;
+  auto exporter = make_jaeger_exporter(collector.settings, test_options());
   REQUIRE(exporter);
   std::vector<std::unique_ptr<SpanExporter>> exporters;
   exporters.push_back(std::move(*exporter));
@@ -272,14 +286,12 @@ TEST_CASE("Jaeger: POSTed as application/x-thrift through the pipeline, counted 
 }
 
 TEST_CASE("Jaeger: the collector's Basic credentials on every request, when a user is set") {
-  HttpReceiver receiver;
-  receiver.set_default_response({.status = 202});
-  JaegerExporterSettings settings;
-  settings.endpoint = receiver.url("/api/traces");
-  HttpExporterOptions options;
-  options.clock = std::make_shared<FakeTransportClock>();
+  JaegerCollector collector;
+  HttpReceiver& receiver = collector.receiver;
+  JaegerExporterSettings& settings = collector.settings;
   std::vector<std::string> messages;
-  options.diagnostics = [&](std::string_view message) { messages.emplace_back(message); };
+  const HttpExporterOptions options =
+      test_options([&](std::string_view message) { messages.emplace_back(message); });
   SpanSamples samples;
   const SpanData span = samples.root_span();
   auto export_once = [&] {
@@ -338,16 +350,13 @@ TEST_CASE("Jaeger: the collector's Basic credentials on every request, when a us
 
 TEST_CASE("Jaeger over https: verified against the CA its settings name") {
   const TestCertificates certificates = make_test_certificates();
-  HttpReceiver receiver(HttpReceiver::Options{
+  JaegerCollector collector(HttpReceiver::Options{
       .tls = ReceiverTls{certificates.server_certificate_pem, certificates.server_key_pem, {}}});
-  receiver.set_default_response({.status = 202});
+  HttpReceiver& receiver = collector.receiver;
+  JaegerExporterSettings& settings = collector.settings;
   TemporaryFile ca("ca.pem", certificates.ca_pem);
   TemporaryFile other_ca("other-ca.pem", certificates.other_ca_pem);
-  JaegerExporterSettings settings;
-  settings.endpoint = receiver.url("/api/traces");
-  HttpExporterOptions options;
-  options.clock = std::make_shared<FakeTransportClock>();
-  options.diagnostics = [](std::string_view) {};
+  const HttpExporterOptions options = test_options();
   SpanSamples samples;
   const SpanData span = samples.root_span();
 
