@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -540,6 +542,49 @@ TEST_CASE("a reconnection to an https server resumes the TLS session") {
   CHECK(receiver.connections_accepted() == 3);
   CHECK(receiver.tls_sessions_resumed() == 2);
   CHECK(receiver.requests().at(2).body == "three");
+}
+
+TEST_CASE("each new https connection reads the TLS files as they are then") {
+  // A CA file replaced while the process runs (a rotated certificate) is used by the next
+  // connection; one that cannot be read leaves the last good context in use.
+  const TestCertificates certificates = make_test_certificates();
+  HttpReceiver receiver(HttpReceiver::Options{
+      .tls = ReceiverTls{certificates.server_certificate_pem, certificates.server_key_pem, {}}});
+  receiver.set_default_response({.close_connection = true});  // each post connects anew
+  const TemporaryFile ca("rotated-ca.pem", certificates.other_ca_pem);
+  auto replace_ca = [&](const std::string& pem) {
+    const std::string next = ca.path() + ".next";
+    std::ofstream(next, std::ios::binary) << pem;
+    std::filesystem::rename(next, ca.path());
+  };
+  auto clock = std::make_shared<FakeTransportClock>();
+  auto settings = settings_for(receiver.url("/v1/traces"));
+  settings.clock = clock;
+  settings.tls.ca_file = ca.path();
+  auto transport = make_transport(settings);
+
+  // Trusting another CA: the server's certificate is refused.
+  auto refused = transport->post("text/plain", "one", in(10s, *clock));
+  CHECK(refused.outcome == Outcome::failed);
+  CHECK_THAT(refused.reason, Catch::Contains("certificate verify failed"));
+
+  // The right CA now: the next connection trusts the server, without a new transport.
+  replace_ca(certificates.ca_pem);
+  REQUIRE(transport->post("text/plain", "two", in(10s, *clock)).delivered());
+
+  // The file gone: the context that worked serves on (its session resumed, as before).
+  std::filesystem::remove(ca.path());
+  REQUIRE(transport->post("text/plain", "three", in(10s, *clock)).delivered());
+  CHECK(receiver.tls_sessions_resumed() == 1);
+
+  // Another CA again: read, and refused again.
+  replace_ca(certificates.other_ca_pem);
+  auto refused_again = transport->post("text/plain", "four", in(10s, *clock));
+  CHECK(refused_again.outcome == Outcome::failed);
+  auto requests = receiver.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].body == "two");
+  CHECK(requests[1].body == "three");
 }
 
 TEST_CASE("https checks the host name, not only the chain") {

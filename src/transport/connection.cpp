@@ -30,12 +30,14 @@ ExchangeResult failure(ExchangeResult::Failure kind, std::string reason) {
 }  // namespace
 
 Connection::Connection(net::io_context& io, const HttpUrl& url, std::optional<HttpProxy> proxy,
-                       net::ssl::context* tls, std::size_t max_response_body_bytes)
+                       std::shared_ptr<TlsClientContext> tls, TlsSettings tls_settings,
+                       std::size_t max_response_body_bytes)
     : io_(io),
       url_(url),
       proxy_(std::move(proxy)),
       peer_(proxy_ ? "the proxy " + proxy_->authority() : url_.host_header()),
-      tls_(tls),
+      tls_settings_(std::move(tls_settings)),
+      tls_(std::move(tls)),
       max_response_body_bytes_(max_response_body_bytes) {}
 
 net::awaitable<ExchangeResult> Connection::exchange(const OutgoingRequest& request,
@@ -73,10 +75,14 @@ net::awaitable<std::optional<ExchangeResult>> Connection::open(RealDeadline dead
 net::awaitable<std::optional<ExchangeResult>> Connection::connect(RealDeadline deadline) {
   net::ip::tcp::resolver::results_type endpoints;
   if (auto resolve_failure = co_await resolve(deadline, endpoints)) co_return resolve_failure;
-  if (url_.secure)
-    secure_.emplace(io_, *tls_);
-  else
+  if (url_.secure) {
+    // The files as they are now: a certificate rotated since the last connection is used. While
+    // they cannot be read, the context of the last connection serves.
+    if (auto current = shared_tls_client_context(tls_settings_)) tls_ = std::move(*current);
+    secure_.emplace(io_, *tls_->ssl);
+  } else {
     plain_.emplace(io_);
+  }
   lowest_layer().expires_at(deadline);
   auto [error, endpoint] = co_await lowest_layer().async_connect(endpoints, as_result);
   if (error) {
@@ -130,7 +136,7 @@ net::awaitable<std::optional<ExchangeResult>> Connection::tunnel(RealDeadline de
 
 net::awaitable<std::optional<ExchangeResult>> Connection::handshake(RealDeadline deadline) {
   expect_server(*secure_, url_.host);
-  tls_sessions_.offer(*secure_, url_.host, url_.port);
+  tls_->sessions.offer(*secure_, url_.host, url_.port);
   lowest_layer().expires_at(deadline);
   auto [error] = co_await secure_->async_handshake(net::ssl::stream_base::client, as_result);
   if (!error) co_return std::nullopt;
@@ -168,7 +174,8 @@ net::awaitable<ExchangeResult> Connection::round_trip(Stream& stream,
   result.response.content_type = std::string(message[http::field::content_type]);
   result.response.retry_after = std::string(message[http::field::retry_after]);
   result.response.body = std::move(message.body());
-  if constexpr (std::is_same_v<Stream, TlsStream>) tls_sessions_.keep(stream, url_.host, url_.port);
+  if constexpr (std::is_same_v<Stream, TlsStream>)
+    tls_->sessions.keep(stream, url_.host, url_.port);
   if (!message.keep_alive()) close();
   co_return result;
 }

@@ -50,11 +50,15 @@ struct ExchangeResult {
 
 class Connection {
  public:
-  /// `tls` is used (and must be non-null) for https URLs. With a `proxy`, the connection goes to
-  /// it, and for https on through a CONNECT tunnel; requests for http must then have the absolute
-  /// form (proxied_target) and the proxy's credentials.
+  /// For https URLs, `tls` is the context made from `tls_settings` (non-null); each new connection
+  /// takes the context of the settings' files as they are then (shared_tls_client_context), so a
+  /// rotated certificate is used without a restart, and keeps the one it had while they cannot be
+  /// read. With a `proxy`, the connection goes to it, and for https on through a CONNECT tunnel;
+  /// requests for http must then have the absolute form (proxied_target) and the proxy's
+  /// credentials.
   Connection(net::io_context& io, const HttpUrl& url, std::optional<HttpProxy> proxy,
-             net::ssl::context* tls, std::size_t max_response_body_bytes);
+             std::shared_ptr<TlsClientContext> tls, TlsSettings tls_settings,
+             std::size_t max_response_body_bytes);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -90,12 +94,12 @@ class Connection {
   const HttpUrl url_;
   const std::optional<HttpProxy> proxy_;
   const std::string peer_;  // where the connection goes, for messages: the server or the proxy
-  net::ssl::context* const tls_;
+  const TlsSettings tls_settings_;
+  std::shared_ptr<TlsClientContext> tls_;  // outlives secure_, which is reset before it changes
   const std::size_t max_response_body_bytes_;
   HostLookup lookup_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<TlsStream> secure_;
-  TlsSessionCache tls_sessions_;  // of the one server it talks to
   beast::flat_buffer buffer_;
   bool aborted_ = false;
   std::uint64_t opened_ = 0;

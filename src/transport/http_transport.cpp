@@ -74,11 +74,10 @@ std::string describe_url(const HttpUrl& url) {
 
 class HttpTransport::Implementation {
  public:
-  Implementation(HttpTransportSettings settings, std::unique_ptr<detail::net::ssl::context> tls)
+  Implementation(HttpTransportSettings settings, std::shared_ptr<detail::TlsClientContext> tls)
       : settings_(std::move(settings)),
         clock_(settings_.clock ? settings_.clock : make_system_transport_clock()),
-        tls_(std::move(tls)),
-        connection_(io_, settings_.url, settings_.proxy, tls_.get(),
+        connection_(io_, settings_.url, settings_.proxy, std::move(tls), settings_.tls,
                     settings_.max_response_body_bytes),
         url_text_(detail::describe_url(settings_.url)) {
     prepare_request();
@@ -103,7 +102,6 @@ class HttpTransport::Implementation {
   const HttpTransportSettings settings_;
   const std::shared_ptr<TransportClock> clock_;
   detail::net::io_context io_{1};
-  const std::unique_ptr<detail::net::ssl::context> tls_;
   detail::Connection connection_;
   const std::string url_text_;
   detail::OutgoingRequest request_;
@@ -285,9 +283,9 @@ void HttpTransport::Implementation::close() noexcept {
 Expected<std::unique_ptr<HttpTransport>> HttpTransport::create(HttpTransportSettings settings) {
   if (auto headers = detail::check_headers(settings.headers); !headers) return headers.error();
   if (settings.retry.max_attempts == 0) settings.retry.max_attempts = 1;
-  std::unique_ptr<detail::net::ssl::context> tls;
+  std::shared_ptr<detail::TlsClientContext> tls;
   if (settings.url.secure) {
-    auto context = detail::make_tls_client_context(settings.tls);
+    auto context = detail::shared_tls_client_context(settings.tls);
     if (!context) return context.error();
     tls = std::move(*context);
   }
