@@ -310,6 +310,40 @@ TEST_CASE(
   CHECK(backend.receiver.tls_sessions_resumed() == 1);
 }
 
+TEST_CASE("one HttpClient reads its TLS files again for a new connection once they changed") {
+  MemoryProvider memory(roomy_settings());
+  TlsBackend backend;
+  backend.receiver.set_default_response({.close_connection = true});
+  BackgroundIo background;
+  const std::string url = backend.receiver.url("/rotated");
+  const TemporaryFile ca("client-rotated-ca.pem", backend.certificates.other_ca_pem);
+  HttpClientOptions options = client_into(memory);
+  options.tls.ca_file = ca.path();
+  auto calls = [&]() -> net::awaitable<std::vector<std::string>> {
+    HttpClient client(co_await net::this_coro::executor, options);
+    std::vector<std::string> outcomes;
+    for (int index = 0; index < 3; ++index) {
+      if (index == 1) {  // the right CA now, renamed over the file as rotation tools do
+        const std::string next = ca.path() + ".next";
+        std::ofstream(next, std::ios::binary) << backend.certificates.ca_pem;
+        std::filesystem::rename(next, ca.path());
+      }
+      if (index == 2) std::filesystem::remove(ca.path());  // gone: the last context serves on
+      auto call = client.get(url);
+      auto result = co_await std::move(call);
+      outcomes.push_back(result ? std::to_string(result->result_int()) : result.error().message);
+    }
+    co_return outcomes;
+  };
+
+  auto outcomes = background.run(calls());
+  REQUIRE(outcomes.size() == 3);
+  CHECK_THAT(outcomes[0], Catch::Contains("certificate verify failed"));
+  CHECK(outcomes[1] == "200");
+  CHECK(outcomes[2] == "200");
+  CHECK(backend.receiver.request_count() == 2);
+}
+
 TEST_CASE("HttpClient keeps a TLS session for each server it talked to") {
   MemoryProvider memory(roomy_settings());
   TlsBackend first;

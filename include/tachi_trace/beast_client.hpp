@@ -41,10 +41,10 @@
 // system's CA store or the CA file of `HttpClientOptions::tls` (TLS 1.2 or later; a client
 // certificate and key for mutual TLS); the host name is sent as SNI. A CA or key file that cannot
 // be read is an error of the call (io_failure, naming the file), before any span starts. Clients
-// with the same TLS settings share one TLS context, read again once one of its files changes, and
-// with it the TLS sessions of their servers: a new connection to a server offers the session of
-// the last one there (once), so `traced_http_*` calls and reopened connections may skip most of
-// the handshake.
+// with the same TLS settings share one TLS context, read again for the next connection once one
+// of its files changes (the last good one serves while they cannot be read), and with it the TLS
+// sessions of their servers: a new connection to a server offers the session of the last one there
+// (once), so `traced_http_*` calls and reopened connections may skip most of the handshake.
 //
 // `HttpClient` keeps one connection open between calls to the same scheme, host and port and sends
 // the next request on it. When a reused connection turns out closed by the server before any byte

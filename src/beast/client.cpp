@@ -389,10 +389,14 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(
   auto [lookup_error, endpoints] =
       co_await look_up(via ? via->host : url.host, via ? via->port : url.port, deadline);
   if (lookup_error) co_return failed(step, lookup_error);
-  if (url.secure)
+  if (url.secure) {
+    // As the exporters do: the TLS files as they are now (a rotated certificate), or the context
+    // of the last connection while they cannot be read.
+    if (auto current = detail::shared_tls_client_context(options.tls)) tls = std::move(*current);
     secure_stream.emplace(executor, *tls->ssl);
-  else
+  } else {
     plain_stream.emplace(executor);
+  }
   boost::beast::tcp_stream& connection = *transport();
   set_expiry(connection, deadline);
   auto [error, endpoint] = co_await connection.async_connect(endpoints, as_tuple(use_awaitable));
