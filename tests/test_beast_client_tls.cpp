@@ -4,7 +4,6 @@
 #include <boost/asio/detached.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "support/beast_support.hpp"
@@ -269,11 +268,6 @@ TEST_CASE(
   const std::string url = backend.receiver.url("/x");
   // A CA file of the test's own, which it replaces (a new file renamed over it) and removes.
   const TemporaryFile ca("shared-ca.pem", backend.certificates.ca_pem);
-  auto replace_ca = [&](const std::string& pem) {
-    const std::string next = ca.path() + ".next";
-    std::ofstream(next, std::ios::binary) << pem;
-    std::filesystem::rename(next, ca.path());
-  };
   HttpClientOptions options = client_into(memory);
   options.tls.ca_file = ca.path();
   auto call = [&] { return background.run(traced_get(url, options)); };
@@ -289,7 +283,7 @@ TEST_CASE(
 
   // Another CA in the file: read again, and the server is no longer trusted (no session of the
   // old context is offered to skip the verification).
-  replace_ca(backend.certificates.other_ca_pem);
+  ca.replace(backend.certificates.other_ca_pem);
   auto distrusted = call();
   REQUIRE_FALSE(distrusted);
   CHECK_THAT(distrusted.error().message, Catch::Contains("certificate verify failed"));
@@ -302,7 +296,7 @@ TEST_CASE(
              Catch::Contains("cannot load CA certificates from \"" + ca.path() + "\""));
 
   // The right CA back: trusted again, with a full handshake (a new context has no sessions).
-  replace_ca(backend.certificates.ca_pem);
+  ca.replace(backend.certificates.ca_pem);
   auto trusted = call();
   INFO((trusted ? std::string("answered") : trusted.error().message));
   REQUIRE(trusted);
@@ -323,12 +317,8 @@ TEST_CASE("one HttpClient reads its TLS files again for a new connection once th
     HttpClient client(co_await net::this_coro::executor, options);
     std::vector<std::string> outcomes;
     for (int index = 0; index < 3; ++index) {
-      if (index == 1) {  // the right CA now, renamed over the file as rotation tools do
-        const std::string next = ca.path() + ".next";
-        std::ofstream(next, std::ios::binary) << backend.certificates.ca_pem;
-        std::filesystem::rename(next, ca.path());
-      }
-      if (index == 2) std::filesystem::remove(ca.path());  // gone: the last context serves on
+      if (index == 1) ca.replace(backend.certificates.ca_pem);  // the right CA now
+      if (index == 2) std::filesystem::remove(ca.path());       // gone: the last context serves on
       auto call = client.get(url);
       auto result = co_await std::move(call);
       outcomes.push_back(result ? std::to_string(result->result_int()) : result.error().message);

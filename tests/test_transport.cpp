@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -552,11 +551,6 @@ TEST_CASE("each new https connection reads the TLS files as they are then") {
       .tls = ReceiverTls{certificates.server_certificate_pem, certificates.server_key_pem, {}}});
   receiver.set_default_response({.close_connection = true});  // each post connects anew
   const TemporaryFile ca("rotated-ca.pem", certificates.other_ca_pem);
-  auto replace_ca = [&](const std::string& pem) {
-    const std::string next = ca.path() + ".next";
-    std::ofstream(next, std::ios::binary) << pem;
-    std::filesystem::rename(next, ca.path());
-  };
   auto clock = std::make_shared<FakeTransportClock>();
   auto settings = settings_for(receiver.url("/v1/traces"));
   settings.clock = clock;
@@ -569,7 +563,7 @@ TEST_CASE("each new https connection reads the TLS files as they are then") {
   CHECK_THAT(refused.reason, Catch::Contains("certificate verify failed"));
 
   // The right CA now: the next connection trusts the server, without a new transport.
-  replace_ca(certificates.ca_pem);
+  ca.replace(certificates.ca_pem);
   REQUIRE(transport->post("text/plain", "two", in(10s, *clock)).delivered());
 
   // The file gone: the context that worked serves on (its session resumed, as before).
@@ -578,7 +572,7 @@ TEST_CASE("each new https connection reads the TLS files as they are then") {
   CHECK(receiver.tls_sessions_resumed() == 1);
 
   // Another CA again: read, and refused again.
-  replace_ca(certificates.other_ca_pem);
+  ca.replace(certificates.other_ca_pem);
   auto refused_again = transport->post("text/plain", "four", in(10s, *clock));
   CHECK(refused_again.outcome == Outcome::failed);
   auto requests = receiver.requests();

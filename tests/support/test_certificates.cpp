@@ -114,6 +114,16 @@ TemporaryFile::TemporaryFile(std::string_view name, std::string_view contents) {
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
 }
 
+void TemporaryFile::replace(std::string_view contents) const {
+  std::filesystem::path next = path_;
+  next += ".next";
+  {
+    std::ofstream out(next, std::ios::binary);
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  }
+  std::filesystem::rename(next, path_);
+}
+
 TemporaryFile::~TemporaryFile() {
   std::error_code ignored;
   std::filesystem::remove(path_, ignored);

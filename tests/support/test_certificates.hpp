@@ -28,6 +28,8 @@ class TemporaryFile {
   TemporaryFile& operator=(const TemporaryFile&) = delete;
   ~TemporaryFile();
   std::string path() const { return path_.string(); }
+  /// Gives the file new contents as rotation tools do: a new file renamed over it (a new inode).
+  void replace(std::string_view contents) const;
 
  private:
   std::filesystem::path path_;
