@@ -324,8 +324,9 @@ void inject_current_context(http::fields& headers, const TextMapPropagator& prop
 struct HttpClient::State {
   net::any_io_executor executor;  // a strand: the stream's timeouts need one
   HttpClientOptions options;
-  // For https: taken at the first https call, shared with clients of the same TLS settings
-  // (the TLS sessions of their servers too); outlives the streams.
+  // For https: taken at the first https call (which fails when the files cannot be read) and
+  // refreshed at each new connection; shared with clients of the same TLS settings, the TLS
+  // sessions of their servers too; outlives the streams.
   std::shared_ptr<detail::TlsClientContext> tls;
   // The open connection, if any: one of the two.
   std::optional<boost::beast::tcp_stream> plain_stream;
@@ -390,9 +391,7 @@ net::awaitable<std::optional<Exchange>> HttpClient::State::connect(
       co_await look_up(via ? via->host : url.host, via ? via->port : url.port, deadline);
   if (lookup_error) co_return failed(step, lookup_error);
   if (url.secure) {
-    // As the exporters do: the TLS files as they are now (a rotated certificate), or the context
-    // of the last connection while they cannot be read.
-    if (auto current = detail::shared_tls_client_context(options.tls)) tls = std::move(*current);
+    detail::refresh_tls_client_context(tls, options.tls);
     secure_stream.emplace(executor, *tls->ssl);
   } else {
     plain_stream.emplace(executor);

@@ -76,9 +76,7 @@ net::awaitable<std::optional<ExchangeResult>> Connection::connect(RealDeadline d
   net::ip::tcp::resolver::results_type endpoints;
   if (auto resolve_failure = co_await resolve(deadline, endpoints)) co_return resolve_failure;
   if (url_.secure) {
-    // The files as they are now: a certificate rotated since the last connection is used. While
-    // they cannot be read, the context of the last connection serves.
-    if (auto current = shared_tls_client_context(tls_settings_)) tls_ = std::move(*current);
+    refresh_tls_client_context(tls_, tls_settings_);
     secure_.emplace(io_, *tls_->ssl);
   } else {
     plain_.emplace(io_);

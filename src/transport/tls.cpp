@@ -137,6 +137,11 @@ Expected<std::shared_ptr<TlsClientContext>> shared_tls_client_context(const TlsS
   return shared;
 }
 
+void refresh_tls_client_context(std::shared_ptr<TlsClientContext>& context,
+                                const TlsSettings& tls) {
+  if (auto current = shared_tls_client_context(tls)) context = std::move(*current);
+}
+
 void expect_server(TlsStream& stream, const std::string& host) {
   // Server Name Indication, for servers that host several names.
   if (!is_ip_literal(host)) SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
@@ -159,8 +164,8 @@ void TlsSessionCache::offer(TlsStream& stream, const std::string& host, std::uin
     session = std::move(found->second.copy);
     kept_.erase(found);
   }
-  SSL_set_session(stream.native_handle(),
-                  session.get());  // the stream holds a reference of its own
+  // The stream takes a reference of its own.
+  SSL_set_session(stream.native_handle(), session.get());
 }
 
 void TlsSessionCache::keep(TlsStream& stream, const std::string& host, std::uint16_t port) {
@@ -179,11 +184,6 @@ void TlsSessionCache::keep(TlsStream& stream, const std::string& host, std::uint
                                  [](auto& a, auto& b) { return a.second.order < b.second.order; }));
   }
   kept_[{host, port}] = Kept{std::move(copy), current, ++next_order_};
-}
-
-std::size_t TlsSessionCache::size() const {
-  std::lock_guard lock(mutex_);
-  return kept_.size();
 }
 
 }  // namespace tachi_trace::detail

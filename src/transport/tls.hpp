@@ -45,8 +45,6 @@ class TlsSessionCache {
   /// handshake, so only then is the session resumable): keeps a copy of its newest session for
   /// `host`:`port`, unless that very session is kept already.
   void keep(TlsStream& stream, const std::string& host, std::uint16_t port);
-  /// Servers with a session kept.
-  std::size_t size() const;
 
  private:
   struct Release {
@@ -59,7 +57,7 @@ class TlsSessionCache {
   };
 
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::map<std::pair<std::string, std::uint16_t>, Kept> kept_;
   std::uint64_t next_order_ = 0;
 };
@@ -76,6 +74,11 @@ struct TlsClientContext {
 /// changed (another size, modification time or inode, or gone); for the system's store, its
 /// default file and directory are watched. Callers holding an older context keep it.
 Expected<std::shared_ptr<TlsClientContext>> shared_tls_client_context(const TlsSettings& tls);
+
+/// Before a new connection: makes `context` the shared context of `tls` as its files are now (a
+/// certificate rotated since the last connection is then used), or leaves the one it holds, the
+/// last that loaded, while the files cannot be read. `context` must hold one already.
+void refresh_tls_client_context(std::shared_ptr<TlsClientContext>& context, const TlsSettings& tls);
 
 /// Before the handshake: names `host` to the server (SNI, unless it is an address) and makes the
 /// handshake fail unless the server's certificate is valid for `host`.
