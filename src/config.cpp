@@ -231,6 +231,12 @@ Expected<FinalizedTracingConfig> ConfigFinalizer::run() {
       resolve(config_.http_server_timing, "TACHI_HTTP_SERVER_TIMING", false, boolean_rule());
   result_.http_server_4xx_is_error_ = resolve(
       config_.http_server_4xx_is_error, "TACHI_HTTP_SERVER_4XX_IS_ERROR", false, boolean_rule());
+  result_.exemplar_filter_ = resolve(
+      config_.metrics_exemplar_filter, "OTEL_METRICS_EXEMPLAR_FILTER", ExemplarFilter::trace_based,
+      choice_rule<ExemplarFilter>("one of trace_based, always_on, always_off",
+                                  {{"trace_based", ExemplarFilter::trace_based},
+                                   {"always_on", ExemplarFilter::always_on},
+                                   {"always_off", ExemplarFilter::always_off}}));
   resolve_otlp();
   resolve_other_exporters();
   resolve_proxies();

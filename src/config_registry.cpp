@@ -92,6 +92,9 @@ constexpr VariableSpec library_variables[] = {
     {"NO_PROXY", text, "", "",
      "hosts reached directly: names (covering their subdomains), addresses, CIDR blocks, "
      "host:port, or *; also no_proxy, which wins"},
+    {"OTEL_METRICS_EXEMPLAR_FILTER", choice, "trace_based", "trace_based|always_on|always_off",
+     "which histogram observations may become exemplars: those inside a sampled span, all, or "
+     "none"},
     {"TACHI_CONSOLE_FORMAT", choice, "text", "text|json",
      "console exporter output: readable lines or JSON lines"},
     {"TACHI_HTTP_SERVER_TIMING", boolean, "false", "",

@@ -266,6 +266,33 @@ TEST_CASE("Zipkin, Jaeger and console variables") {
   CHECK(bad.diagnostics().size() == 2);
 }
 
+TEST_CASE("OTEL_METRICS_EXEMPLAR_FILTER chooses which observations become exemplars") {
+  CHECK(finalize({}).exemplar_filter() == ExemplarFilter::trace_based);
+  CHECK(finalize({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}}).exemplar_filter() ==
+        ExemplarFilter::always_on);
+  CHECK(finalize({{"OTEL_METRICS_EXEMPLAR_FILTER", " always_off "}}).exemplar_filter() ==
+        ExemplarFilter::always_off);
+  CHECK(finalize({{"OTEL_METRICS_EXEMPLAR_FILTER", ""}}).diagnostics().empty());
+
+  auto bad = finalize({{"OTEL_METRICS_EXEMPLAR_FILTER", "sometimes"}});
+  CHECK(bad.exemplar_filter() == ExemplarFilter::trace_based);
+  REQUIRE(bad.diagnostics().size() == 1);
+  CHECK(bad.diagnostics()[0].variable == "OTEL_METRICS_EXEMPLAR_FILTER");
+  CHECK_THAT(bad.diagnostics()[0].message,
+             Catch::Contains("sometimes") &&
+                 Catch::Contains("trace_based, always_on, always_off") &&
+                 Catch::Contains("using trace_based"));
+
+  TracingConfig in_code;
+  in_code.metrics_exemplar_filter = ExemplarFilter::always_off;
+  CHECK(finalize({}, in_code).exemplar_filter() == ExemplarFilter::always_off);
+  CHECK(finalize({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}}, in_code).exemplar_filter() ==
+        ExemplarFilter::always_on);
+  in_code.metrics_exemplar_filter = overriding_environment(ExemplarFilter::always_off);
+  CHECK(finalize({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}}, in_code).exemplar_filter() ==
+        ExemplarFilter::always_off);
+}
+
 TEST_CASE("Jaeger Basic credentials: read, checked, and never repeated in a message") {
   auto config = finalize({{"OTEL_EXPORTER_JAEGER_USER", "collector-user"},
                           {"OTEL_EXPORTER_JAEGER_PASSWORD", "p:ss w0rd"}});

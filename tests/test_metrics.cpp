@@ -208,6 +208,77 @@ TEST_CASE("exemplars come only from valid, sampled span contexts") {
   CHECK(point.buckets.at(0).exemplar->value == 0.7);
 }
 
+TEST_CASE("the exemplar filter: always_on takes every observation, always_off none") {
+  testing::MemoryProvider unsampled({.sampler = make_always_off_sampler()});
+  testing::MemoryProvider sampled;
+  auto not_recorded = unsampled.tracer.start_span("not sampled");
+  auto recorded = sampled.tracer.start_span("sampled");
+  REQUIRE_FALSE(not_recorded.context().is_sampled());
+  // Each histogram sees the same three observations, each in a bucket of its own: outside any
+  // span, inside an unsampled one, inside a sampled one.
+  auto observe_all = [&](Histogram& histogram) {
+    histogram.observe(0.5);
+    {
+      auto scope = not_recorded.activate();
+      histogram.observe(1.5);
+    }
+    {
+      auto scope = recorded.activate();
+      histogram.observe(2.5);
+    }
+  };
+
+  SECTION("always_on") {
+    MetricRegistry registry(ExemplarFilter::always_on);
+    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
+    REQUIRE(family);
+    Histogram& histogram = (*family)->unlabelled();
+    CHECK(histogram.exemplar_filter() == ExemplarFilter::always_on);
+    observe_all(histogram);
+    auto point = histogram.snapshot();
+    REQUIRE(point.buckets.at(0).exemplar.has_value());
+    CHECK_FALSE(point.buckets.at(0).exemplar->trace_id.is_valid());
+    CHECK(point.buckets.at(0).exemplar->value == 0.5);
+    REQUIRE(point.buckets.at(1).exemplar.has_value());
+    CHECK(point.buckets.at(1).exemplar->span_id == not_recorded.context().span_id);
+    REQUIRE(point.buckets.at(2).exemplar.has_value());
+    CHECK(point.buckets.at(2).exemplar->span_id == recorded.context().span_id);
+
+    auto text = parse(format_openmetrics_text(families_of(registry)));
+    CHECK_THAT(text.find("work_seconds_bucket", {{"le", "1.0"}})->exemplar,
+               Catch::StartsWith("{} 0.5 "));
+    CHECK_THAT(
+        text.find("work_seconds_bucket", {{"le", "2.0"}})->exemplar,
+        Catch::StartsWith("{trace_id=\"" + not_recorded.context().trace_id.to_hex() +
+                          "\",span_id=\"" + not_recorded.context().span_id.to_hex() + "\"} 1.5 "));
+  }
+  SECTION("always_off") {
+    MetricRegistry registry(ExemplarFilter::always_off);
+    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
+    REQUIRE(family);
+    Histogram& histogram = (*family)->unlabelled();
+    observe_all(histogram);
+    histogram.observe(2.5, recorded.context());
+    auto point = histogram.snapshot();
+    CHECK(point.count == 4);
+    for (const auto& bucket : point.buckets)
+      CHECK_FALSE(bucket.exemplar.has_value());
+  }
+  SECTION("trace_based, the default, takes only the sampled span's") {
+    MetricRegistry registry;
+    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
+    REQUIRE(family);
+    Histogram& histogram = (*family)->unlabelled();
+    CHECK(histogram.exemplar_filter() == ExemplarFilter::trace_based);
+    observe_all(histogram);
+    auto point = histogram.snapshot();
+    CHECK_FALSE(point.buckets.at(0).exemplar.has_value());
+    CHECK_FALSE(point.buckets.at(1).exemplar.has_value());
+    REQUIRE(point.buckets.at(2).exemplar.has_value());
+    CHECK(point.buckets.at(2).exemplar->span_id == recorded.context().span_id);
+  }
+}
+
 TEST_CASE("counters follow each format's _total rule; gauges have no suffix") {
   MetricRegistry registry;
   auto requests = registry.counter(

@@ -464,10 +464,11 @@ TEST_CASE("the sample server lists its variables and warns about bad values") {
       tachi_trace::testing::run_to_completion(TACHI_SAMPLE_SERVER, {"--help"}, {}, log, 30s);
   CHECK(ended.exited);
   CHECK(ended.code == 0);
-  for (const char* variable : {"TACHI_LISTEN", "TACHI_DB", "TACHI_BACKEND_URL", "TACHI_VIEWER",
-                               "TACHI_VIEWER_TRACES", "TACHI_VIEWER_REMOTE", "TACHI_SHUTDOWN_GRACE",
-                               "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                               "OTEL_BSP_SCHEDULE_DELAY", "OTEL_PROPAGATORS", "OTEL_SERVICE_NAME"})
+  for (const char* variable :
+       {"TACHI_LISTEN", "TACHI_DB", "TACHI_BACKEND_URL", "TACHI_VIEWER", "TACHI_VIEWER_TRACES",
+        "TACHI_VIEWER_REMOTE", "TACHI_SHUTDOWN_GRACE", "OTEL_TRACES_EXPORTER",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_PROPAGATORS",
+        "OTEL_SERVICE_NAME", "OTEL_METRICS_EXEMPLAR_FILTER"})
     CHECK_THAT(help, Catch::Contains(std::string("  ") + variable + " ("));
 
   SECTION("bad values are warnings, and the server still serves") {
@@ -511,6 +512,43 @@ TEST_CASE("the sample server lists its variables and warns about bad values") {
     REQUIRE(spans.size() == 1);
     CHECK(spans[0].service == "shop");
     CHECK(server.terminate().code == 0);
+  }
+  SECTION("OTEL_METRICS_EXEMPLAR_FILTER decides which requests become exemplars") {
+    const auto openmetrics = [](const SampleServer& server) {
+      const Reply metrics =
+          get(server.port, "/metrics", {{"Accept", "application/openmetrics-text"}});
+      REQUIRE(metrics.status == 200);
+      return metrics.body;
+    };
+    const std::regex specs_bucket_exemplar(
+        R"re(http_route="/api/specs/\{id\}",http_response_status_code="200",le="[^"]+"\} 1 # \{trace_id="([0-9a-f]{32})")re");
+    {
+      // always_on: a request whose span is not sampled still becomes an exemplar.
+      SampleServer server(
+          "sample-server-exemplars-on.log",
+          {{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}, {"OTEL_TRACES_SAMPLER", "always_off"}});
+      const std::string trace_id = random_hex(16);
+      REQUIRE(get(server.port, "/api/specs/1",
+                  {{"traceparent", "00-" + trace_id + "-" + random_hex(8) + "-00"}})
+                  .status == 200);
+      const std::string body = openmetrics(server);
+      INFO(body);
+      std::smatch match;
+      REQUIRE(std::regex_search(body, match, specs_bucket_exemplar));
+      CHECK(match[1] == trace_id);
+      CHECK(server.terminate().code == 0);
+    }
+    {
+      SampleServer server("sample-server-exemplars-off.log",
+                          {{"OTEL_METRICS_EXEMPLAR_FILTER", "always_off"}});
+      REQUIRE(get(server.port, "/api/specs/1").status == 200);
+      const std::string body = openmetrics(server);
+      INFO(body);
+      CHECK_THAT(body, Catch::Contains("http_route=\"/api/specs/{id}\""));
+      CHECK_THAT(body, !Catch::Contains(" # {"));
+      CHECK(server.terminate().code == 0);
+      CHECK_THAT(server.process->error_log(), !Catch::Contains("warning"));
+    }
   }
   SECTION("TACHI_VIEWER=off takes the viewer's routes away") {
     SampleServer server("sample-server-no-viewer.log", {{"TACHI_VIEWER", "off"}});

@@ -24,6 +24,7 @@
 
 #include "tachi_trace/attributes.hpp"
 #include "tachi_trace/error.hpp"
+#include "tachi_trace/exemplar_filter.hpp"
 #include "tachi_trace/proxy.hpp"
 #include "tachi_trace/sampling.hpp"
 #include "tachi_trace/tracer.hpp"
@@ -195,8 +196,9 @@ struct TracingConfig {
   Setting<std::string> https_proxy;
   Setting<std::string> http_proxy;
   Setting<std::string> no_proxy;
-  Setting<bool> http_server_timing;        // TACHI_HTTP_SERVER_TIMING
-  Setting<bool> http_server_4xx_is_error;  // TACHI_HTTP_SERVER_4XX_IS_ERROR
+  Setting<bool> http_server_timing;                 // TACHI_HTTP_SERVER_TIMING
+  Setting<bool> http_server_4xx_is_error;           // TACHI_HTTP_SERVER_4XX_IS_ERROR
+  Setting<ExemplarFilter> metrics_exemplar_filter;  // OTEL_METRICS_EXEMPLAR_FILTER
 };
 
 /// A problem found in the environment, and what was used instead.
@@ -226,6 +228,9 @@ class FinalizedTracingConfig {
   /// marked Error. False by default, as the HTTP semantic conventions require (a 4xx is the
   /// client's error, not the server's).
   bool http_server_4xx_is_error() const noexcept { return http_server_4xx_is_error_; }
+  /// OTEL_METRICS_EXEMPLAR_FILTER: which observations may become exemplars, for a
+  /// MetricRegistry (metrics.hpp). trace_based by default.
+  ExemplarFilter exemplar_filter() const noexcept { return exemplar_filter_; }
   /// Warnings about the environment; empty when every variable was understood.
   const std::vector<ConfigDiagnostic>& diagnostics() const noexcept { return diagnostics_; }
 
@@ -245,6 +250,7 @@ class FinalizedTracingConfig {
   ProxySettings proxies_;
   bool http_server_timing_ = false;
   bool http_server_4xx_is_error_ = false;
+  ExemplarFilter exemplar_filter_ = ExemplarFilter::trace_based;
   std::vector<ConfigDiagnostic> diagnostics_;
 };
 

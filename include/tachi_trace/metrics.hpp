@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "tachi_trace/error.hpp"
+#include "tachi_trace/exemplar_filter.hpp"
 #include "tachi_trace/ids.hpp"
 #include "tachi_trace/pipeline.hpp"
 #include "tachi_trace/span.hpp"
@@ -56,7 +57,9 @@ struct MetricLabel {
   friend bool operator==(const MetricLabel&, const MetricLabel&) = default;
 };
 
-/// The latest observation of a bucket that was made inside a sampled span.
+/// The latest observation of a bucket that the histogram's ExemplarFilter admitted. Its ids are
+/// those of the span current when it was made, invalid (all zero) when there was none (possible
+/// only with ExemplarFilter::always_on); it is then exposed with an empty label set.
 struct Exemplar {
   double value = 0;
   SystemTime time;
@@ -142,27 +145,30 @@ class Gauge {
 };
 
 /// Counts observations in buckets with fixed upper bounds and keeps each bucket's latest
-/// exemplar. Bounds are inclusive (an observation equal to a bound falls in that bound's bucket);
-/// a last bucket of +Inf is implied. NaN observations are ignored.
+/// exemplar, among the observations `filter` admits. Bounds are inclusive (an observation equal to
+/// a bound falls in that bound's bucket); a last bucket of +Inf is implied. NaN observations are
+/// ignored.
 class Histogram {
  public:
   /// Prometheus' default bounds for request durations in seconds: 5 ms to 10 s.
   static std::span<const double> default_duration_bounds() noexcept;
 
   /// `bounds` must be strictly increasing and finite (MetricRegistry checks this).
-  explicit Histogram(std::span<const double> bounds);
+  explicit Histogram(std::span<const double> bounds,
+                     ExemplarFilter filter = ExemplarFilter::trace_based);
   ~Histogram();
   Histogram(const Histogram&) = delete;
   Histogram& operator=(const Histogram&) = delete;
 
   /// Records `value`; inside a sampled span (current_context()), that span becomes the
-  /// exemplar of the value's bucket.
+  /// exemplar of the value's bucket (with the default filter).
   void observe(double value) noexcept;
-  /// Records `value` with `exemplar_context` as the exemplar, if that context is valid and
-  /// sampled (for callers that observe after their span has ended or outside its scope).
+  /// Records `value` with `exemplar_context` standing for the current span (for callers that
+  /// observe after their span has ended or outside its scope); the filter decides as above.
   void observe(double value, const SpanContext& exemplar_context) noexcept;
 
   std::span<const double> bounds() const noexcept { return bounds_; }
+  ExemplarFilter exemplar_filter() const noexcept { return filter_; }
   /// Buckets (cumulative, +Inf last), count and sum as of now.
   MetricPoint snapshot() const;
 
@@ -178,6 +184,7 @@ class Histogram {
   // threads observing at once on different cores do not write the same lines. A snapshot adds
   // the stripes up.
   std::vector<double> bounds_;
+  ExemplarFilter filter_;
   std::size_t stripes_;           // a power of two
   std::size_t lines_per_stripe_;  // enough for bounds_.size() + 1 counts
   std::unique_ptr<CountLine[]> counts_;
@@ -286,8 +293,13 @@ extern template class MetricFamilyOf<Histogram>;
 /// checked: names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* without a
 /// leading "__" (and not "le" for histograms), a name is registered once, histogram bounds are
 /// finite and strictly increasing. A counter name given with "_total" is registered without it.
+/// Its histograms keep the exemplars that `exemplar_filter` admits (OTEL_METRICS_EXEMPLAR_FILTER,
+/// FinalizedTracingConfig::exemplar_filter).
 class MetricRegistry {
  public:
+  explicit MetricRegistry(ExemplarFilter exemplar_filter = ExemplarFilter::trace_based) noexcept
+      : exemplar_filter_(exemplar_filter) {}
+
   Expected<std::shared_ptr<CounterFamily>> counter(MetricOptions options);
   Expected<std::shared_ptr<GaugeFamily>> gauge(MetricOptions options);
   /// A histogram family; every series has the same `bounds` (empty: the default
@@ -301,6 +313,7 @@ class MetricRegistry {
  private:
   std::optional<Error> claim_name(const MetricOptions& options, MetricType type);
 
+  ExemplarFilter exemplar_filter_;
   mutable std::mutex mutex_;
   std::vector<std::string> names_;
   std::vector<std::function<MetricFamily()>> collectors_;

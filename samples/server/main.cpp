@@ -100,7 +100,8 @@ void print_warnings(const std::vector<trace::ConfigDiagnostic>& diagnostics) {
 
 /// Everything that lives for the whole run, in the order it must be torn down (reversed).
 struct Runtime {
-  explicit Runtime(trace::TracerProvider started) : provider(std::move(started)) {}
+  Runtime(trace::TracerProvider started, trace::ExemplarFilter exemplar_filter)
+      : provider(std::move(started)), metrics(exemplar_filter) {}
 
   trace::TracerProvider provider;
   std::shared_ptr<trace::TraceViewerStore> viewer;
@@ -281,7 +282,7 @@ int serve(const ServerConfig& config, const trace::FinalizedTracingConfig& traci
 
   auto provider = start_tracing(tracing, viewer);
   if (!provider) return 1;
-  Runtime runtime(std::move(*provider));
+  Runtime runtime(std::move(*provider), tracing.exemplar_filter());
   runtime.viewer = std::move(viewer);
   auto store = SpecStore::open(config.database);
   if (!store) {

@@ -24,7 +24,8 @@ std::string_view method_label(std::string_view method) noexcept {
 
 }  // namespace
 
-RequestMetrics::RequestMetrics() {
+RequestMetrics::RequestMetrics(tachi_trace::ExemplarFilter exemplar_filter)
+    : registry_(exemplar_filter) {
   tachi_trace::MetricOptions options;
   options.name = std::string(duration_name);
   options.help = "Time from reading a request to having its response ready";

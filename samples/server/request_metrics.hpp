@@ -1,14 +1,16 @@
 // The sample's metrics: a request-duration histogram whose buckets keep exemplars pointing at the
 // traces that landed in them, and the tracer's own counters, served on GET /metrics.
 //
-//   RequestMetrics metrics;                                   // registers the histogram
+//   RequestMetrics metrics(config.exemplar_filter());         // registers the histogram
 //   metrics.observe("GET", "/api/specs/{id}", 200, 0.0042);  // inside the SERVER span
 //   auto answer = metrics.exposition(accept_header, provider.counters());
 //
 // `observe` is called while the request's SERVER span is current, so a sampled request becomes
-// its bucket's exemplar (trace_id and span_id). The series are labelled by method, route template
-// and status code; methods outside the known set are `_OTHER` and requests matching no route are
-// `unmatched`, so the number of series stays bounded whatever clients send.
+// its bucket's exemplar (trace_id and span_id), as OTEL_METRICS_EXEMPLAR_FILTER=trace_based (the
+// default) asks; always_on makes every request eligible, always_off none. The series are labelled
+// by method, route template and status code; methods outside the known set are `_OTHER` and
+// requests matching no route are `unmatched`, so the number of series stays bounded whatever
+// clients send.
 #pragma once
 
 #include <memory>
@@ -29,7 +31,8 @@ class RequestMetrics {
  public:
   static constexpr std::string_view duration_name = "http_server_request_duration_seconds";
 
-  RequestMetrics();
+  explicit RequestMetrics(
+      tachi_trace::ExemplarFilter exemplar_filter = tachi_trace::ExemplarFilter::trace_based);
 
   /// Records one request; `route` is a template ("/api/specs/{id}") or "unmatched".
   void observe(std::string_view method, std::string_view route, unsigned status, double seconds);

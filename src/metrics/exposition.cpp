@@ -137,15 +137,19 @@ void append_metadata(std::string& out, const MetricFamily& family, Dialect diale
 }
 
 void append_exemplar(std::string& out, const Exemplar& exemplar) {
-  char trace_id[TraceId::hex_length];
-  char span_id[SpanId::hex_length];
-  exemplar.trace_id.write_hex(trace_id);
-  exemplar.span_id.write_hex(span_id);
-  out += " # {trace_id=\"";
-  out.append(trace_id, sizeof trace_id);
-  out += "\",span_id=\"";
-  out.append(span_id, sizeof span_id);
-  out += "\"} ";
+  if (exemplar.trace_id.is_valid()) {
+    char trace_id[TraceId::hex_length];
+    char span_id[SpanId::hex_length];
+    exemplar.trace_id.write_hex(trace_id);
+    exemplar.span_id.write_hex(span_id);
+    out += " # {trace_id=\"";
+    out.append(trace_id, sizeof trace_id);
+    out += "\",span_id=\"";
+    out.append(span_id, sizeof span_id);
+    out += "\"} ";
+  } else {
+    out += " # {} ";  // made outside any span (ExemplarFilter::always_on)
+  }
   out += format_number(exemplar.value);
   out += ' ';
   out += format_seconds(exemplar.time);

@@ -88,8 +88,9 @@ std::span<const double> Histogram::default_duration_bounds() noexcept {
   return default_bounds;
 }
 
-Histogram::Histogram(std::span<const double> bounds)
+Histogram::Histogram(std::span<const double> bounds, ExemplarFilter filter)
     : bounds_(bounds.begin(), bounds.end()),
+      filter_(filter),
       stripes_(stripe_count()),
       lines_per_stripe_((bounds.size() + counts_per_line) / counts_per_line),
       counts_(std::make_unique<CountLine[]>(stripes_ * lines_per_stripe_)),
@@ -125,13 +126,21 @@ void Histogram::record(double value, const SpanContext* exemplar_context) noexce
   const std::size_t stripe = thread_stripe(stripes_);
   count(stripe, bucket).fetch_add(1, std::memory_order_relaxed);
   sums_[stripe].value.fetch_add(value, std::memory_order_relaxed);
-  if (exemplar_context == nullptr || !exemplar_context->is_valid() ||
-      !exemplar_context->is_sampled())
-    return;
+  const bool in_span = exemplar_context != nullptr && exemplar_context->is_valid();
+  switch (filter_) {
+    case ExemplarFilter::trace_based:
+      if (!in_span || !exemplar_context->is_sampled()) return;
+      break;
+    case ExemplarFilter::always_on:
+      break;
+    case ExemplarFilter::always_off:
+      return;
+  }
   ExemplarSlot& slot = exemplars_[bucket];
   if (!slot.try_lock()) return;
-  slot.exemplar = Exemplar{value, std::chrono::system_clock::now(), exemplar_context->trace_id,
-                           exemplar_context->span_id};
+  slot.exemplar = Exemplar{value, std::chrono::system_clock::now(),
+                           in_span ? exemplar_context->trace_id : TraceId{},
+                           in_span ? exemplar_context->span_id : SpanId{}};
   slot.has_exemplar = true;
   slot.unlock();
 }

@@ -114,9 +114,11 @@ Expected<std::shared_ptr<HistogramFamily>> MetricRegistry::histogram(MetricOptio
   if (auto error = check_bounds(options.name, bounds)) return *error;
   std::lock_guard guard(mutex_);
   if (auto error = claim_name(options, MetricType::histogram)) return *error;
-  auto family = std::make_shared<HistogramFamily>(
-      std::move(options), MetricType::histogram,
-      [bounds = std::move(bounds)] { return std::make_unique<Histogram>(bounds); });
+  auto family =
+      std::make_shared<HistogramFamily>(std::move(options), MetricType::histogram,
+                                        [bounds = std::move(bounds), filter = exemplar_filter_] {
+                                          return std::make_unique<Histogram>(bounds, filter);
+                                        });
   collectors_.push_back([family] { return family->collect(); });
   return family;
 }
