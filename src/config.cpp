@@ -179,6 +179,7 @@ class ConfigFinalizer {
   void resolve_propagators();
   void resolve_otlp();
   HeaderList resolve_headers();
+  void warn_about_grpc_port(const std::string& endpoint);
   void resolve_other_exporters();
   void resolve_jaeger_credentials();
   void resolve_proxies();
@@ -418,8 +419,12 @@ void ConfigFinalizer::resolve_otlp() {
   const std::string from_base = base + (base.ends_with('/') ? "" : "/") + "v1/traces";
   otlp.endpoint =
       resolve(config_.otlp_traces_endpoint, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", from_base, urls);
+  warn_about_grpc_port(otlp.endpoint);
+  // grpc is a standard value this library does not implement (OTLP/gRPC needs HTTP/2): the
+  // expectation says so, and where the HTTP transport listens.
   auto protocols = choice_rule<OtlpProtocol>(
-      "one of http/protobuf, http/json",
+      "one of http/protobuf, http/json (grpc is not supported: OTLP/gRPC needs HTTP/2; "
+      "collectors serve OTLP/HTTP on port 4318)",
       {{"http/protobuf", OtlpProtocol::http_protobuf}, {"http/json", OtlpProtocol::http_json}});
   otlp.protocol =
       resolve_pair(config_.otlp_protocol, "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -469,6 +474,21 @@ HeaderList ConfigFinalizer::resolve_headers() {
     }
   }
   return headers;
+}
+
+void ConfigFinalizer::warn_about_grpc_port(const std::string& endpoint) {
+  // Port 4317 is where collectors serve OTLP/gRPC, the default of many other SDKs: HTTP/1.1 sent
+  // there fails on every export with a reason that does not name the port.
+  constexpr std::uint16_t otlp_grpc_port = 4317;
+  auto url = parse_http_url(endpoint);
+  if (!url || url->port != otlp_grpc_port) return;
+  const bool traces_endpoint_set = config_.otlp_traces_endpoint.value.has_value() ||
+                                   environment_.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  const std::string variable =
+      traces_endpoint_set ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  warn(variable, variable +
+                     " points at port 4317, where collectors serve OTLP/gRPC; this library "
+                     "sends OTLP/HTTP, which collectors serve on port 4318");
 }
 
 void ConfigFinalizer::resolve_jaeger_credentials() {

@@ -232,9 +232,30 @@ TEST_CASE("OTLP protocol, compression, timeout and certificates, traces variants
   CHECK(grpc.otlp().protocol == OtlpProtocol::http_protobuf);
   CHECK(grpc.otlp().compression == Compression::none);
   CHECK(diagnostics_of(grpc) ==
-        "OTEL_EXPORTER_OTLP_PROTOCOL must be one of http/protobuf, http/json, but got \"grpc\"; "
-        "using http/protobuf\n"
+        "OTEL_EXPORTER_OTLP_PROTOCOL must be one of http/protobuf, http/json (grpc is not "
+        "supported: OTLP/gRPC needs HTTP/2; collectors serve OTLP/HTTP on port 4318), but got "
+        "\"grpc\"; using http/protobuf\n"
         "OTEL_EXPORTER_OTLP_COMPRESSION must be one of none, gzip, but got \"zstd\"; using none\n");
+}
+
+TEST_CASE("an OTLP endpoint on the gRPC port 4317 is warned about, naming its variable") {
+  auto base = finalize({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"}});
+  CHECK(base.otlp().endpoint == "http://collector:4317/v1/traces");  // still used as asked
+  CHECK(diagnostics_of(base) ==
+        "OTEL_EXPORTER_OTLP_ENDPOINT points at port 4317, where collectors serve OTLP/gRPC; this "
+        "library sends OTLP/HTTP, which collectors serve on port 4318\n");
+  auto traces = finalize({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"},
+                          {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://tempo:4317/v1/traces"}});
+  REQUIRE(traces.diagnostics().size() == 1);
+  CHECK(traces.diagnostics()[0].variable == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  TracingConfig in_code;
+  in_code.otlp_endpoint = std::string("http://localhost:4317");
+  auto from_code = finalize({}, in_code);
+  REQUIRE(from_code.diagnostics().size() == 1);
+  CHECK(from_code.diagnostics()[0].variable == "OTEL_EXPORTER_OTLP_ENDPOINT");
+  CHECK(
+      finalize({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:43170"}}).diagnostics().empty());
+  CHECK(finalize({}).diagnostics().empty());
 }
 
 TEST_CASE("OTLP headers are percent-decoded, and a malformed one is reported without its value") {
