@@ -130,6 +130,18 @@ Rule<std::string> basic_password_rule() {
           [](const std::string& password) { return password.empty() ? "none" : "REDACTED"; }, true};
 }
 
+/// `rule`, reading its text in lower case.
+template <typename Value>
+Rule<Value> any_case(Rule<Value> rule) {
+  rule.parse = [parse = std::move(rule.parse)](std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char character) { return std::tolower(character); });
+    return parse(lower);
+  };
+  return rule;
+}
+
 template <typename Kind>
 Rule<Kind> choice_rule(std::string_view expectation,
                        std::vector<std::pair<std::string_view, Kind>> choices) {
@@ -238,6 +250,14 @@ Expected<FinalizedTracingConfig> ConfigFinalizer::run() {
                                   {{"trace_based", ExemplarFilter::trace_based},
                                    {"always_on", ExemplarFilter::always_on},
                                    {"always_off", ExemplarFilter::always_off}}));
+  result_.log_level_ =
+      resolve(config_.log_level, "OTEL_LOG_LEVEL", LogLevel::info,
+              any_case(choice_rule<LogLevel>("one of none, error, warn, info, debug (any case)",
+                                             {{"none", LogLevel::off},
+                                              {"error", LogLevel::error},
+                                              {"warn", LogLevel::warn},
+                                              {"info", LogLevel::info},
+                                              {"debug", LogLevel::debug}})));
   resolve_otlp();
   resolve_other_exporters();
   resolve_proxies();

@@ -95,6 +95,9 @@ constexpr VariableSpec library_variables[] = {
     {"OTEL_METRICS_EXEMPLAR_FILTER", choice, "trace_based", "trace_based|always_on|always_off",
      "which histogram observations may become exemplars: those inside a sampled span, all, or "
      "none"},
+    {"OTEL_LOG_LEVEL", choice, "info", "none|error|warn|info|debug",
+     "least severe of the library's own messages written to standard error (export failures are "
+     "error, a backend's warnings warn); any case"},
     {"TACHI_CONSOLE_FORMAT", choice, "text", "text|json",
      "console exporter output: readable lines or JSON lines"},
     {"TACHI_HTTP_SERVER_TIMING", boolean, "false", "",

@@ -9,17 +9,19 @@ namespace tachi_trace {
 
 Expected<std::unique_ptr<SpanExporter>> make_exporter(ExporterKind kind,
                                                       const FinalizedTracingConfig& config) {
+  HttpExporterOptions options;
+  options.diagnostics_level = config.log_level();
   switch (kind) {
     case ExporterKind::console:
       return make_console_exporter(config.console().format);
     case ExporterKind::none:
       return std::unique_ptr<SpanExporter>();
     case ExporterKind::otlp:
-      return make_otlp_exporter(config.otlp());
+      return make_otlp_exporter(config.otlp(), std::move(options));
     case ExporterKind::zipkin:
-      return make_zipkin_exporter(config.zipkin());
+      return make_zipkin_exporter(config.zipkin(), std::move(options));
     case ExporterKind::jaeger:
-      return make_jaeger_exporter(config.jaeger());
+      return make_jaeger_exporter(config.jaeger(), std::move(options));
   }
   return Error{Error::Code::invalid_argument,
                "unknown exporter kind " + std::to_string(static_cast<int>(kind))};

@@ -238,6 +238,22 @@ TEST_CASE("OTLP protocol, compression, timeout and certificates, traces variants
         "OTEL_EXPORTER_OTLP_COMPRESSION must be one of none, gzip, but got \"zstd\"; using none\n");
 }
 
+TEST_CASE("OTEL_LOG_LEVEL: the least severe of the library's own messages, in any case") {
+  CHECK(finalize({}).log_level() == LogLevel::info);
+  CHECK(finalize({{"OTEL_LOG_LEVEL", "error"}}).log_level() == LogLevel::error);
+  CHECK(finalize({{"OTEL_LOG_LEVEL", "WARN"}}).log_level() == LogLevel::warn);
+  CHECK(finalize({{"OTEL_LOG_LEVEL", " Debug "}}).log_level() == LogLevel::debug);
+  CHECK(finalize({{"OTEL_LOG_LEVEL", "none"}}).log_level() == LogLevel::off);
+  auto bad = finalize({{"OTEL_LOG_LEVEL", "loud"}});
+  CHECK(bad.log_level() == LogLevel::info);
+  CHECK(diagnostics_of(bad) ==
+        "OTEL_LOG_LEVEL must be one of none, error, warn, info, debug (any case), but got "
+        "\"loud\"; using info\n");
+  TracingConfig in_code;
+  in_code.log_level = overriding_environment(LogLevel::error);
+  CHECK(finalize({{"OTEL_LOG_LEVEL", "debug"}}, in_code).log_level() == LogLevel::error);
+}
+
 TEST_CASE("an OTLP endpoint on the gRPC port 4317 is warned about, naming its variable") {
   auto base = finalize({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"}});
   CHECK(base.otlp().endpoint == "http://collector:4317/v1/traces");  // still used as asked

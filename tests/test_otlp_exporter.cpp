@@ -412,6 +412,47 @@ TEST_CASE("OTLP: a partial success counts its rejected spans and reports the ser
   }
 }
 
+TEST_CASE("OTLP: diagnostics_level keeps less severe messages from the sink") {
+  HttpReceiver receiver;
+  SpanSamples samples;
+  DiagnosticLog log;
+  std::vector<SpanData> spans(5, samples.root_span());
+  std::vector<const SpanData*> pointers;
+  for (const auto& span : spans)
+    pointers.push_back(&span);
+  auto options_at = [&](LogLevel level) {
+    auto options = quiet_options(&log);
+    options.diagnostics_level = level;
+    return options;
+  };
+  receiver.set_default_response({.status = 200,
+                                 .body = serialized_partial_success(0, "deprecated attribute"),
+                                 .content_type = "application/x-protobuf"});
+  SECTION("error: a backend's warning is not reported, a failure is") {
+    auto exporter = make_exporter(settings_for(receiver), options_at(LogLevel::error));
+    REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    CHECK(log.read().empty());
+    receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
+    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    REQUIRE(log.read().size() == 1);
+    CHECK_THAT(log.read()[0], Catch::StartsWith("otlp exporter: dropped 5 spans: "));
+  }
+  SECTION("warn: the warning is reported") {
+    auto exporter = make_exporter(settings_for(receiver), options_at(LogLevel::warn));
+    REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    CHECK(log.read() ==
+          std::vector<std::string>{"otlp exporter: the backend says: deprecated attribute"});
+  }
+  SECTION("off: nothing, and the failure is still counted in the result") {
+    auto exporter = make_exporter(settings_for(receiver), options_at(LogLevel::off));
+    receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
+    auto result = exporter->export_spans(batch_of(samples.resource, pointers));
+    CHECK_FALSE(result.ok());
+    CHECK_FALSE(result.message.empty());
+    CHECK(log.read().empty());
+  }
+}
+
 TEST_CASE("OTLP: a 400 is dropped with the server's Status message, not retried, logged once") {
   HttpReceiver receiver;
   google::rpc::Status status;

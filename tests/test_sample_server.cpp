@@ -550,6 +550,30 @@ TEST_CASE("the sample server lists its variables and warns about bad values") {
       CHECK_THAT(server.process->error_log(), !Catch::Contains("warning"));
     }
   }
+  SECTION("OTEL_LOG_LEVEL quiets the library's warnings and export errors, not the sample's") {
+    for (const std::string level : {"info", "none"}) {
+      HttpReceiver receiver;  // refuses every export: a final 400, reported at once
+      receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
+      auto variables = otlp_to(receiver);
+      variables.emplace_back("OTEL_LOG_LEVEL", level);
+      variables.emplace_back("OTEL_TRACES_SAMPLER", "sometimes");
+      variables.emplace_back("TACHI_VIEWER", "maybe");
+      SampleServer server("sample-server-log-level-" + level + ".log", variables);
+      REQUIRE(get(server.port, "/healthz").status == 200);
+      REQUIRE(receiver.wait_for_requests(1, 10s));
+      CHECK(server.terminate().code == 0);
+      const std::string errors = server.process->error_log();
+      INFO(errors);
+      CHECK_THAT(errors, Catch::Contains("warning: TACHI_VIEWER must be"));
+      if (level == "info") {
+        CHECK_THAT(errors, Catch::Contains("warning: OTEL_TRACES_SAMPLER"));
+        CHECK_THAT(errors, Catch::Contains("tachi_trace: otlp exporter: dropped "));
+      } else {
+        CHECK_THAT(errors, !Catch::Contains("OTEL_TRACES_SAMPLER"));
+        CHECK_THAT(errors, !Catch::Contains("tachi_trace:"));
+      }
+    }
+  }
   SECTION("TACHI_VIEWER=off takes the viewer's routes away") {
     SampleServer server("sample-server-no-viewer.log", {{"TACHI_VIEWER", "off"}});
     CHECK(get(server.port, "/debug/traces").status == 404);

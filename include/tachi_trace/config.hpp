@@ -25,6 +25,7 @@
 #include "tachi_trace/attributes.hpp"
 #include "tachi_trace/error.hpp"
 #include "tachi_trace/exemplar_filter.hpp"
+#include "tachi_trace/log_level.hpp"
 #include "tachi_trace/proxy.hpp"
 #include "tachi_trace/sampling.hpp"
 #include "tachi_trace/tracer.hpp"
@@ -199,6 +200,7 @@ struct TracingConfig {
   Setting<bool> http_server_timing;                 // TACHI_HTTP_SERVER_TIMING
   Setting<bool> http_server_4xx_is_error;           // TACHI_HTTP_SERVER_4XX_IS_ERROR
   Setting<ExemplarFilter> metrics_exemplar_filter;  // OTEL_METRICS_EXEMPLAR_FILTER
+  Setting<LogLevel> log_level;                      // OTEL_LOG_LEVEL
 };
 
 /// A problem found in the environment, and what was used instead.
@@ -231,6 +233,11 @@ class FinalizedTracingConfig {
   /// OTEL_METRICS_EXEMPLAR_FILTER: which observations may become exemplars, for a
   /// MetricRegistry (metrics.hpp). trace_based by default.
   ExemplarFilter exemplar_filter() const noexcept { return exemplar_filter_; }
+  /// OTEL_LOG_LEVEL: the least severe of the library's own messages that are shown (info by
+  /// default; off for none). The exporters made from this configuration report export failures
+  /// as errors and a backend's warnings as warn; warnings about the configuration itself, in
+  /// diagnostics(), are warn for whoever shows them.
+  LogLevel log_level() const noexcept { return log_level_; }
   /// Warnings about the environment; empty when every variable was understood.
   const std::vector<ConfigDiagnostic>& diagnostics() const noexcept { return diagnostics_; }
 
@@ -251,6 +258,7 @@ class FinalizedTracingConfig {
   bool http_server_timing_ = false;
   bool http_server_4xx_is_error_ = false;
   ExemplarFilter exemplar_filter_ = ExemplarFilter::trace_based;
+  LogLevel log_level_ = LogLevel::info;
   std::vector<ConfigDiagnostic> diagnostics_;
 };
 

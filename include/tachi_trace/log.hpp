@@ -31,6 +31,7 @@
 
 #include "tachi_trace/context.hpp"
 #include "tachi_trace/ids.hpp"
+#include "tachi_trace/log_level.hpp"
 #include "tachi_trace/span.hpp"
 
 namespace tachi_trace {
@@ -54,9 +55,6 @@ inline TraceFields trace_fields() noexcept {
   return TraceFields(current_context().span_context());
 }
 std::ostream& operator<<(std::ostream& stream, const TraceFields& fields);
-
-enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, fatal, off };
-std::string_view to_string(LogLevel level) noexcept;
 
 /// One log line before formatting. The views are valid during the sink call only.
 struct LogRecord {

@@ -326,7 +326,8 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << tracing.error().message << "\n";
     return 1;
   }
-  print_warnings(tracing->diagnostics());
+  // OTEL_LOG_LEVEL=error (or none) keeps the library's warnings quiet; the sample's own stay.
+  if (tracing->log_level() <= trace::LogLevel::warn) print_warnings(tracing->diagnostics());
   print_warnings(diagnostics);
   return serve(config, *tracing);
 }

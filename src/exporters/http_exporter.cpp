@@ -23,10 +23,11 @@ namespace {
 constexpr std::size_t kept_body_capacity = std::size_t{16} << 20;
 }  // namespace
 
-DistinctReasons::DistinctReasons(DiagnosticSink sink)
-    : sink_(sink ? std::move(sink) : standard_error_diagnostics()) {}
+DistinctReasons::DistinctReasons(DiagnosticSink sink, LogLevel least_level)
+    : sink_(sink ? std::move(sink) : standard_error_diagnostics()), least_level_(least_level) {}
 
-void DistinctReasons::report(const std::string& key, std::string_view message) {
+void DistinctReasons::report(LogLevel level, const std::string& key, std::string_view message) {
+  if (level < least_level_ || least_level_ == LogLevel::off) return;
   {
     std::lock_guard guard(mutex_);
     if (seen_.size() > max_keys || !seen_.insert(key).second) return;
@@ -61,7 +62,7 @@ HttpSpanExporter::HttpSpanExporter(Parts parts)
       max_request_body_bytes_(
           std::clamp<std::size_t>(parts.options.max_request_body_bytes, 1, std::size_t{1} << 31)),
       clock_(parts.options.clock ? parts.options.clock : make_system_transport_clock()),
-      reasons_(std::move(parts.options.diagnostics)) {}
+      reasons_(std::move(parts.options.diagnostics), parts.options.diagnostics_level) {}
 
 ExportResult HttpSpanExporter::export_spans(const ExportBatch& batch) noexcept {
   if (batch.spans.empty()) return ExportResult::success();
@@ -73,7 +74,8 @@ ExportResult HttpSpanExporter::export_spans(const ExportBatch& batch) noexcept {
   } catch (const std::exception& error) {
     std::string().swap(body_);
     const std::string reason = std::string("encoding failed: ") + error.what();
-    reasons_.report(name_ + reason, name_ + " exporter: dropped a batch: " + reason);
+    reasons_.report(LogLevel::error, name_ + reason,
+                    name_ + " exporter: dropped a batch: " + reason);
     return ExportResult::failure(reason);
   }
 }
@@ -138,9 +140,10 @@ void HttpSpanExporter::post(std::span<const SpanData* const> spans,
 ExportResult HttpSpanExporter::conclude(const Tally& tally, std::size_t spans) {
   const std::string prefix = name_ + " exporter: ";
   if (!tally.warning.empty())
-    reasons_.report("warning " + tally.warning, prefix + "the backend says: " + tally.warning);
+    reasons_.report(LogLevel::warn, "warning " + tally.warning,
+                    prefix + "the backend says: " + tally.warning);
   if (tally.failed == spans) {
-    reasons_.report(tally.failure,
+    reasons_.report(LogLevel::error, tally.failure,
                     prefix + "dropped " + std::to_string(spans) + " spans: " + tally.failure);
     return ExportResult::failure(tally.failure);
   }
@@ -150,13 +153,14 @@ ExportResult HttpSpanExporter::conclude(const Tally& tally, std::size_t spans) {
     result.message = "the backend rejected " + std::to_string(tally.rejected) + " of " +
                      std::to_string(spans) + " spans" +
                      (tally.rejection.empty() ? "" : ": " + tally.rejection);
-    reasons_.report("rejected " + tally.rejection, prefix + result.message);
+    reasons_.report(LogLevel::error, "rejected " + tally.rejection, prefix + result.message);
   }
   if (tally.failed > 0) {
     result.message += (result.message.empty() ? "" : "; ") + std::to_string(tally.failed) +
                       " spans were not delivered: " + tally.failure;
-    reasons_.report(tally.failure, prefix + "dropped " + std::to_string(tally.failed) +
-                                       " spans: " + tally.failure);
+    reasons_.report(
+        LogLevel::error, tally.failure,
+        prefix + "dropped " + std::to_string(tally.failed) + " spans: " + tally.failure);
   }
   return result;
 }

@@ -17,12 +17,14 @@ namespace tachi_trace::detail {
 /// Forwards a message to the sink the first time its key is seen; bounded.
 class DistinctReasons {
  public:
-  explicit DistinctReasons(DiagnosticSink sink);
-  void report(const std::string& key, std::string_view message);
+  DistinctReasons(DiagnosticSink sink, LogLevel least_level);
+  /// Nothing when `level` is less severe than the least level.
+  void report(LogLevel level, const std::string& key, std::string_view message);
 
  private:
   static constexpr std::size_t max_keys = 64;
   DiagnosticSink sink_;
+  LogLevel least_level_;
   std::mutex mutex_;
   std::set<std::string> seen_;
 };

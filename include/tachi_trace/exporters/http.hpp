@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "tachi_trace/log_level.hpp"
 #include "tachi_trace/pipeline.hpp"
 #include "tachi_trace/transport.hpp"
 
@@ -31,7 +32,10 @@ using DiagnosticSink = std::function<void(std::string_view message)>;
 DiagnosticSink standard_error_diagnostics();
 
 struct HttpExporterOptions {
-  DiagnosticSink diagnostics;             // null: standard_error_diagnostics()
+  DiagnosticSink diagnostics;  // null: standard_error_diagnostics()
+  // The least severe message given to `diagnostics`: a failed or partly rejected export is an
+  // error, a backend's warning about accepted spans warn. OTEL_LOG_LEVEL; off for none.
+  LogLevel diagnostics_level = LogLevel::info;
   std::shared_ptr<TransportClock> clock;  // null: the system clocks
   RetryPolicy retry;
   std::size_t max_request_body_bytes = std::size_t{64} << 20;  // at most 2 GiB
