@@ -61,6 +61,14 @@ std::unique_ptr<SpanExporter> make_exporter(const OtlpExporterSettings& settings
   return std::move(*exporter);
 }
 
+/// What a batch holds: pointers to `spans`, in order.
+std::vector<const SpanData*> pointers_to(const std::vector<SpanData>& spans) {
+  std::vector<const SpanData*> pointers;
+  for (const auto& span : spans)
+    pointers.push_back(&span);
+  return pointers;
+}
+
 ExportTraceServiceRequest decode(const ReceivedRequest& request) {
   ExportTraceServiceRequest decoded;
   if (!decoded.ParseFromString(request.body)) FAIL("the body is not an ExportTraceServiceRequest");
@@ -205,9 +213,7 @@ TEST_CASE("OTLP: kinds, status codes and the local-parent flags map to their OTL
   }
   spans[1].status = Status{StatusCode::ok, ""};
   spans[2].parent_span_id = span_id_from("0102030405060708");  // a local parent
-  std::vector<const SpanData*> pointers;
-  for (const auto& span : spans)
-    pointers.push_back(&span);
+  const auto pointers = pointers_to(spans);
   auto exporter = make_exporter(settings_for(receiver), quiet_options());
 
   REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
@@ -232,9 +238,7 @@ TEST_CASE("OTLP: the resource is sent once and spans are grouped by scope, in or
       samples.root_span("first", &samples.checkout), samples.root_span("second", &samples.database),
       samples.root_span("third", &samples.checkout), samples.root_span("fourth", nullptr),
       samples.root_span("fifth", &samples.database)};
-  std::vector<const SpanData*> pointers;
-  for (const auto& span : spans)
-    pointers.push_back(&span);
+  const auto pointers = pointers_to(spans);
   auto exporter = make_exporter(settings_for(receiver), quiet_options());
 
   REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
@@ -367,9 +371,7 @@ TEST_CASE("OTLP: a partial success counts its rejected spans and reports the ser
   SpanSamples samples;
   DiagnosticLog log;
   std::vector<SpanData> spans(5, samples.root_span());
-  std::vector<const SpanData*> pointers;
-  for (const auto& span : spans)
-    pointers.push_back(&span);
+  const auto pointers = pointers_to(spans);
 
   SECTION("protobuf") {
     receiver.set_default_response({.status = 200,
@@ -417,9 +419,7 @@ TEST_CASE("OTLP: diagnostics_level keeps less severe messages from the sink") {
   SpanSamples samples;
   DiagnosticLog log;
   std::vector<SpanData> spans(5, samples.root_span());
-  std::vector<const SpanData*> pointers;
-  for (const auto& span : spans)
-    pointers.push_back(&span);
+  const auto pointers = pointers_to(spans);
   auto options_at = [&](LogLevel level) {
     auto options = quiet_options(&log);
     options.diagnostics_level = level;
@@ -498,9 +498,7 @@ TEST_CASE("OTLP: bodies over the request limit are split; a span alone over it i
   auto exporter = make_exporter(settings_for(receiver), std::move(options));
 
   SECTION("every span arrives, in order, in requests within the limit") {
-    std::vector<const SpanData*> pointers;
-    for (const auto& span : spans)
-      pointers.push_back(&span);
+    const auto pointers = pointers_to(spans);
     auto result = exporter->export_spans(batch_of(samples.resource, pointers));
     REQUIRE(result.ok());
     CHECK(result.rejected_spans == 0);
@@ -519,9 +517,7 @@ TEST_CASE("OTLP: bodies over the request limit are split; a span alone over it i
   }
   SECTION("a span that cannot fit is rejected, the others are delivered") {
     spans[3].attributes = {{"padding", std::string(5000, 'y')}};
-    std::vector<const SpanData*> pointers;
-    for (const auto& span : spans)
-      pointers.push_back(&span);
+    const auto pointers = pointers_to(spans);
     auto result = exporter->export_spans(batch_of(samples.resource, pointers));
     REQUIRE(result.ok());
     CHECK(result.rejected_spans == 1);
