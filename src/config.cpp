@@ -34,9 +34,7 @@ std::string quoted(std::string_view text) {
 Rule<bool> boolean_rule() {
   return {"true or false",
           [](std::string_view text) -> std::optional<bool> {
-            std::string lower(detail::trim_white_space(text));
-            std::transform(lower.begin(), lower.end(), lower.begin(),
-                           [](unsigned char character) { return std::tolower(character); });
+            const std::string lower = detail::lower_case(detail::trim_white_space(text));
             if (lower == "true") return true;
             if (lower == "false") return false;
             return std::nullopt;
@@ -134,10 +132,7 @@ Rule<std::string> basic_password_rule() {
 template <typename Value>
 Rule<Value> any_case(Rule<Value> rule) {
   rule.parse = [parse = std::move(rule.parse)](std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char character) { return std::tolower(character); });
-    return parse(lower);
+    return parse(detail::lower_case(text));
   };
   return rule;
 }
@@ -551,9 +546,7 @@ void ConfigFinalizer::resolve_other_exporters() {
 // HTTP_PROXY is not read in a CGI program, where a request's "Proxy:" header arrives as it.
 std::optional<std::pair<std::string, std::string>> ConfigFinalizer::proxy_variable(
     std::string_view variable) {
-  std::string lower(variable);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char character) { return std::tolower(character); });
+  const std::string lower = detail::lower_case(variable);
   if (auto text = environment_.get(lower)) return std::pair(lower, std::move(*text));
   if (variable == "HTTP_PROXY" && environment_.get("REQUEST_METHOD")) return std::nullopt;
   if (auto text = environment_.get(variable)) return std::pair(std::string(variable), *text);

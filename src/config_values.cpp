@@ -1,9 +1,18 @@
 #include "config_values.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
 namespace tachi_trace::detail {
+
+std::string lower_case(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char character) { return std::tolower(character); });
+  return lower;
+}
 
 std::string_view trim_white_space(std::string_view text) {
   constexpr std::string_view blanks = " \t\r\n";

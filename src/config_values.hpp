@@ -11,6 +11,8 @@
 namespace tachi_trace::detail {
 
 std::string_view trim_white_space(std::string_view text);
+/// ASCII letters in lower case; other bytes unchanged.
+std::string lower_case(std::string_view text);
 std::optional<std::uint64_t> parse_unsigned(std::string_view text);
 std::optional<double> parse_double(std::string_view text);
 /// Decodes %XX escapes; nullopt on a malformed escape.

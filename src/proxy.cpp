@@ -13,13 +13,6 @@ namespace tachi_trace {
 
 namespace {
 
-std::string lower_case(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char character) { return std::tolower(character); });
-  return lower;
-}
-
 // The text with the password of its user information, if any, replaced.
 std::string redacted(std::string_view text) {
   const auto scheme_end = text.find("://");
@@ -105,7 +98,7 @@ std::optional<NoProxyRules::Rule> read_rule(std::string_view entry) {
     entry.remove_prefix(1);
   if (entry.empty() || entry.find_first_of("*[]@ ") != std::string_view::npos) return std::nullopt;
   rule.kind = NoProxyRules::Rule::Kind::domain;
-  rule.domain = lower_case(entry);
+  rule.domain = detail::lower_case(entry);
   return rule;
 }
 
@@ -124,7 +117,7 @@ Expected<HttpProxy> parse_http_proxy(std::string_view original) {
   const std::string_view text = detail::trim_white_space(original);
   std::string_view rest = text;
   if (const auto scheme_end = text.find("://"); scheme_end != std::string_view::npos) {
-    const std::string scheme = lower_case(text.substr(0, scheme_end));
+    const std::string scheme = detail::lower_case(text.substr(0, scheme_end));
     if (scheme == "https")
       return bad_proxy(text, "https:// proxies, TLS to the proxy itself, are not supported");
     if (scheme != "http") return bad_proxy(text, "unsupported scheme \"" + scheme + "\"");
@@ -167,7 +160,7 @@ NoProxyRules::NoProxyRules(std::string_view text) {
 
 bool NoProxyRules::exempts(const HttpUrl& url) const {
   if (rules_.empty()) return false;
-  std::string host = lower_case(url.host);
+  std::string host = detail::lower_case(url.host);
   while (host.ends_with('.'))
     host.pop_back();
   const auto address = address_bytes(host);

@@ -216,6 +216,12 @@ TEST_CASE("the exemplar filter: always_on takes every observation, always_off no
   REQUIRE_FALSE(not_recorded.context().is_sampled());
   // Each histogram sees the same three observations, each in a bucket of its own: outside any
   // span, inside an unsampled one, inside a sampled one.
+  // Buckets (.., 1], (1, 2], (2, 3], (3, +Inf).
+  auto bucketed_histogram = [](MetricRegistry& registry) -> Histogram& {
+    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
+    REQUIRE(family);
+    return (*family)->unlabelled();
+  };
   auto observe_all = [&](Histogram& histogram) {
     histogram.observe(0.5);
     {
@@ -230,9 +236,7 @@ TEST_CASE("the exemplar filter: always_on takes every observation, always_off no
 
   SECTION("always_on") {
     MetricRegistry registry(ExemplarFilter::always_on);
-    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
-    REQUIRE(family);
-    Histogram& histogram = (*family)->unlabelled();
+    Histogram& histogram = bucketed_histogram(registry);
     CHECK(histogram.exemplar_filter() == ExemplarFilter::always_on);
     observe_all(histogram);
     auto point = histogram.snapshot();
@@ -254,9 +258,7 @@ TEST_CASE("the exemplar filter: always_on takes every observation, always_off no
   }
   SECTION("always_off") {
     MetricRegistry registry(ExemplarFilter::always_off);
-    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
-    REQUIRE(family);
-    Histogram& histogram = (*family)->unlabelled();
+    Histogram& histogram = bucketed_histogram(registry);
     observe_all(histogram);
     histogram.observe(2.5, recorded.context());
     auto point = histogram.snapshot();
@@ -266,9 +268,7 @@ TEST_CASE("the exemplar filter: always_on takes every observation, always_off no
   }
   SECTION("trace_based, the default, takes only the sampled span's") {
     MetricRegistry registry;
-    auto family = registry.histogram({.name = "work_seconds"}, {1, 2, 3});
-    REQUIRE(family);
-    Histogram& histogram = (*family)->unlabelled();
+    Histogram& histogram = bucketed_histogram(registry);
     CHECK(histogram.exemplar_filter() == ExemplarFilter::trace_based);
     observe_all(histogram);
     auto point = histogram.snapshot();

@@ -27,7 +27,7 @@ DistinctReasons::DistinctReasons(DiagnosticSink sink, LogLevel least_level)
     : sink_(sink ? std::move(sink) : standard_error_diagnostics()), least_level_(least_level) {}
 
 void DistinctReasons::report(LogLevel level, const std::string& key, std::string_view message) {
-  if (level < least_level_ || least_level_ == LogLevel::off) return;
+  if (level < least_level_) return;  // every level is less severe than off
   {
     std::lock_guard guard(mutex_);
     if (seen_.size() > max_keys || !seen_.insert(key).second) return;
