@@ -97,7 +97,8 @@ constexpr VariableSpec library_variables[] = {
      "none"},
     {"OTEL_LOG_LEVEL", choice, "info", "none|error|warn|info|debug",
      "least severe of the library's own messages written to standard error (export failures are "
-     "error, a backend's warnings warn); any case"},
+     "error, a backend's warnings warn, recovery after failures info, one line per export "
+     "debug); any case"},
     {"TACHI_CONSOLE_FORMAT", choice, "text", "text|json",
      "console exporter output: readable lines or JSON lines"},
     {"TACHI_HTTP_SERVER_TIMING", boolean, "false", "",

@@ -453,6 +453,105 @@ TEST_CASE("OTLP: diagnostics_level keeps less severe messages from the sink") {
   }
 }
 
+TEST_CASE("OTLP: a problem that recurs is reported again after a quiet period, with its count") {
+  HttpReceiver receiver;
+  SpanSamples samples;
+  DiagnosticLog log;
+  std::vector<SpanData> spans(5, samples.root_span());
+  const auto pointers = pointers_to(spans);
+  auto clock = std::make_shared<FakeTransportClock>();
+  auto options = quiet_options(&log);
+  options.clock = clock;
+  options.repeat_diagnostics_after = std::chrono::seconds(60);
+  receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
+  auto exporter = make_exporter(settings_for(receiver), options);
+  auto export_once = [&] {
+    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+  };
+
+  for (int round = 0; round < 3; ++round)
+    export_once();
+  REQUIRE(log.read().size() == 1);
+  const std::string first = log.read()[0];
+  CHECK_THAT(first, Catch::StartsWith("otlp exporter: dropped 5 spans: "));
+
+  clock->advance(std::chrono::seconds(59));
+  export_once();
+  CHECK(log.read().size() == 1);  // still within the quiet period
+
+  clock->advance(std::chrono::seconds(2));
+  export_once();
+  REQUIRE(log.read().size() == 2);
+  CHECK(log.read()[1] == first + " (3 more times since the report 61 s ago)");
+
+  clock->advance(std::chrono::seconds(61));
+  export_once();  // nothing recurred in between: no count
+  REQUIRE(log.read().size() == 3);
+  CHECK(log.read()[2] == first);
+}
+
+TEST_CASE("OTLP: exports succeeding again after failures is reported at info") {
+  HttpReceiver receiver;
+  SpanSamples samples;
+  DiagnosticLog log;
+  std::vector<SpanData> spans(5, samples.root_span());
+  const auto pointers = pointers_to(spans);
+  auto run_outage = [&](LogLevel level) {
+    auto options = quiet_options(&log);
+    options.diagnostics_level = level;
+    auto exporter = make_exporter(settings_for(receiver), options);
+    receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
+    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    receiver.set_default_response({.status = 200, .body = "", .content_type = "text/plain"});
+    CHECK(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    CHECK(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+  };
+  SECTION("info: the failure, then the recovery with what was lost") {
+    run_outage(LogLevel::info);
+    const auto messages = log.read();
+    REQUIRE(messages.size() == 2);
+    CHECK_THAT(messages[0], Catch::StartsWith("otlp exporter: dropped 5 spans: "));
+    CHECK(messages[1] ==
+          "otlp exporter: exporting again after 2 failed exports (10 spans dropped)");
+  }
+  SECTION("warn: the failure only") {
+    run_outage(LogLevel::warn);
+    CHECK(log.read().size() == 1);
+  }
+}
+
+TEST_CASE("OTLP: at debug level each export is described in one line") {
+  HttpReceiver receiver;
+  SpanSamples samples;
+  DiagnosticLog log;
+  std::vector<SpanData> spans(5, samples.root_span());
+  const auto pointers = pointers_to(spans);
+  auto options = quiet_options(&log);
+  options.diagnostics_level = LogLevel::debug;
+  auto exporter = make_exporter(settings_for(receiver), options);
+
+  receiver.set_default_response({.status = 200,
+                                 .body = serialized_partial_success(2, "2 spans had no name"),
+                                 .content_type = "application/x-protobuf"});
+  REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+  receiver.set_default_response({.status = 200, .body = "", .content_type = "text/plain"});
+  REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+  REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+
+  const auto requests = receiver.requests();
+  REQUIRE(requests.size() == 3);
+  const std::string bytes = std::to_string(requests[0].body.size());
+  // The fake clock stands still while nothing is retried.
+  const std::string accepted_line =
+      "otlp exporter: 5 spans, 1 request, " + bytes + " bytes encoded, 0.0 ms: 5 accepted";
+  CHECK(log.read() == std::vector<std::string>{
+                          "otlp exporter: the backend rejected 2 of 5 spans: 2 spans had no name",
+                          "otlp exporter: 5 spans, 1 request, " + bytes +
+                              " bytes encoded, 0.0 ms: 3 accepted, 2 rejected",
+                          accepted_line, accepted_line});
+}
+
 TEST_CASE("OTLP: a 400 is dropped with the server's Status message, not retried, logged once") {
   HttpReceiver receiver;
   google::rpc::Status status;

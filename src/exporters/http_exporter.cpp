@@ -23,18 +23,57 @@ namespace {
 constexpr std::size_t kept_body_capacity = std::size_t{16} << 20;
 }  // namespace
 
-DistinctReasons::DistinctReasons(DiagnosticSink sink, LogLevel least_level)
-    : sink_(sink ? std::move(sink) : standard_error_diagnostics()), least_level_(least_level) {}
+ReasonReporter::ReasonReporter(DiagnosticSink sink, LogLevel least_level,
+                               std::chrono::seconds quiet_period,
+                               std::shared_ptr<TransportClock> clock)
+    : sink_(sink ? std::move(sink) : standard_error_diagnostics()),
+      least_level_(least_level),
+      quiet_period_(quiet_period),
+      clock_(std::move(clock)) {}
 
-void DistinctReasons::report(LogLevel level, const std::string& key, std::string_view message) {
-  if (level < least_level_) return;  // every level is less severe than off
+void ReasonReporter::report(LogLevel level, const std::string& key, std::string_view message) {
+  if (!reports(level)) return;  // every level is less severe than off
+  std::string text(message);
   {
     std::lock_guard guard(mutex_);
-    if (seen_.size() > max_keys || !seen_.insert(key).second) return;
-    if (seen_.size() > max_keys) {
-      message = "more distinct export problems follow; they are not reported";
+    const auto now = clock_->now();
+    auto found = seen_.find(key);
+    if (found == seen_.end()) {
+      if (seen_.size() >= max_keys) forget_quiet_keys(now);
+      if (seen_.size() >= max_keys) {
+        if (told_of_overflow_) return;
+        told_of_overflow_ = true;
+        text = "more distinct export problems follow; they are not reported";
+      } else {
+        seen_.emplace(key, Seen{now});
+      }
+    } else if (now - found->second.reported < quiet_period_) {
+      ++found->second.since;
+      return;
+    } else {
+      const auto seconds =
+          std::chrono::duration_cast<std::chrono::seconds>(now - found->second.reported).count();
+      if (found->second.since > 0)
+        text += " (" + std::to_string(found->second.since) + " more times since the report " +
+                std::to_string(seconds) + " s ago)";
+      found->second = Seen{now};
     }
   }
+  deliver(text);
+}
+
+void ReasonReporter::report_each(LogLevel level, std::string_view message) {
+  if (reports(level)) deliver(message);
+}
+
+void ReasonReporter::forget_quiet_keys(std::chrono::steady_clock::time_point now) {
+  // A key quiet for a whole period has nothing held back worth its place.
+  std::erase_if(seen_, [&](const auto& entry) {
+    return entry.second.since == 0 && now - entry.second.reported >= quiet_period_;
+  });
+}
+
+void ReasonReporter::deliver(std::string_view message) noexcept {
   try {
     sink_(message);
   } catch (...) {
@@ -49,6 +88,8 @@ struct HttpSpanExporter::Tally {
   std::string failure;         // why the first undelivered request was not delivered
   std::string rejection;       // why the first spans were rejected
   std::string warning;         // what a server said while accepting everything
+  std::uint64_t requests = 0;  // delivered or not
+  std::uint64_t bytes = 0;     // of the request bodies sent
   bool stop = false;           // out of time, cancelled or unreachable: send nothing more
 };
 
@@ -62,15 +103,19 @@ HttpSpanExporter::HttpSpanExporter(Parts parts)
       max_request_body_bytes_(
           std::clamp<std::size_t>(parts.options.max_request_body_bytes, 1, std::size_t{1} << 31)),
       clock_(parts.options.clock ? parts.options.clock : make_system_transport_clock()),
-      reasons_(std::move(parts.options.diagnostics), parts.options.diagnostics_level) {}
+      reasons_(std::move(parts.options.diagnostics), parts.options.diagnostics_level,
+               parts.options.repeat_diagnostics_after, clock_) {}
 
 ExportResult HttpSpanExporter::export_spans(const ExportBatch& batch) noexcept {
   if (batch.spans.empty()) return ExportResult::success();
   try {
+    const auto started = clock_->now();
     Tally tally;
     send(batch.resource, batch.spans, deadline_for(batch.deadline), tally);
     if (body_.capacity() > kept_body_capacity) std::string().swap(body_);
-    return conclude(tally, batch.spans.size());
+    ExportResult result = conclude(tally, batch.spans.size());
+    tell_outcome(tally, batch.spans.size(), result.ok(), started);
+    return result;
   } catch (const std::exception& error) {
     std::string().swap(body_);
     const std::string reason = std::string("encoding failed: ") + error.what();
@@ -118,6 +163,8 @@ void HttpSpanExporter::split(const Resource& resource, std::span<const SpanData*
 void HttpSpanExporter::post(std::span<const SpanData* const> spans,
                             std::chrono::steady_clock::time_point deadline, Tally& tally) {
   TransportResult result = transport_->post(encoder_->content_type(), body_, deadline);
+  tally.requests += 1;
+  tally.bytes += body_.size();
   if (result.delivered()) {
     Delivery delivery = read_delivery(result.response, spans.size());
     const std::uint64_t rejected = std::min<std::uint64_t>(delivery.rejected_spans, spans.size());
@@ -163,6 +210,34 @@ ExportResult HttpSpanExporter::conclude(const Tally& tally, std::size_t spans) {
         prefix + "dropped " + std::to_string(tally.failed) + " spans: " + tally.failure);
   }
   return result;
+}
+
+void HttpSpanExporter::tell_outcome(const Tally& tally, std::size_t spans, bool delivered,
+                                    std::chrono::steady_clock::time_point started) {
+  const std::string prefix = name_ + " exporter: ";
+  if (!delivered) {
+    ++failed_exports_in_a_row_;
+    spans_lost_in_a_row_ += spans;
+  } else if (failed_exports_in_a_row_ > 0) {
+    reasons_.report(LogLevel::info, "exporting again",
+                    prefix + "exporting again after " + std::to_string(failed_exports_in_a_row_) +
+                        " failed exports (" + std::to_string(spans_lost_in_a_row_) +
+                        " spans dropped)");
+    failed_exports_in_a_row_ = 0;
+    spans_lost_in_a_row_ = 0;
+  }
+  if (!reasons_.reports(LogLevel::debug)) return;
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_->now() - started).count();
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.1f ms", static_cast<double>(micros) / 1000.0);
+  std::string line = prefix + std::to_string(spans) + " spans, " + std::to_string(tally.requests) +
+                     (tally.requests == 1 ? " request, " : " requests, ") +
+                     std::to_string(tally.bytes) + " bytes encoded, " + duration + ": " +
+                     std::to_string(tally.accepted) + " accepted";
+  if (tally.rejected > 0) line += ", " + std::to_string(tally.rejected) + " rejected";
+  if (tally.failed > 0) line += ", " + std::to_string(tally.failed) + " not delivered";
+  reasons_.report_each(LogLevel::debug, line);
 }
 
 Delivery HttpSpanExporter::read_delivery(const HttpResponse&, std::size_t) {

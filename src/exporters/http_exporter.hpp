@@ -5,28 +5,44 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "tachi_trace/exporters/http.hpp"
 
 namespace tachi_trace::detail {
 
-/// Forwards a message to the sink the first time its key is seen; bounded.
-class DistinctReasons {
+/// Tells the sink about export problems without flooding it: a problem (by its key) the first
+/// time it happens, then again at most once per quiet period, saying how often it recurred in
+/// between. So an outage next week is reported as surely as the first one. Bounded in keys.
+class ReasonReporter {
  public:
-  DistinctReasons(DiagnosticSink sink, LogLevel least_level);
-  /// Nothing when `level` is less severe than the least level.
+  ReasonReporter(DiagnosticSink sink, LogLevel least_level, std::chrono::seconds quiet_period,
+                 std::shared_ptr<TransportClock> clock);
+  /// Whether a message at `level` reaches the sink at all.
+  bool reports(LogLevel level) const noexcept { return level >= least_level_; }
   void report(LogLevel level, const std::string& key, std::string_view message);
+  /// Every time, unthrottled: for the per-export debug lines.
+  void report_each(LogLevel level, std::string_view message);
 
  private:
+  struct Seen {
+    std::chrono::steady_clock::time_point reported;
+    std::uint64_t since = 0;  // occurrences not reported since then
+  };
   static constexpr std::size_t max_keys = 64;
+  void forget_quiet_keys(std::chrono::steady_clock::time_point now);
+  void deliver(std::string_view message) noexcept;
+
   DiagnosticSink sink_;
-  LogLevel least_level_;
+  const LogLevel least_level_;
+  const std::chrono::seconds quiet_period_;
+  const std::shared_ptr<TransportClock> clock_;
   std::mutex mutex_;
-  std::set<std::string> seen_;
+  std::map<std::string, Seen> seen_;
+  bool told_of_overflow_ = false;
 };
 
 /// What a delivered answer says about the spans it carried.
@@ -68,7 +84,9 @@ class HttpSpanExporter : public SpanExporter {
              std::chrono::steady_clock::time_point deadline, Tally& tally);
   ExportResult conclude(const Tally& tally, std::size_t spans);
   std::chrono::steady_clock::time_point deadline_for(Deadline batch_deadline) const;
-  void release_memory();
+  /// The debug line for one export, and the notice that exports succeed again after failures.
+  void tell_outcome(const Tally& tally, std::size_t spans, bool delivered,
+                    std::chrono::steady_clock::time_point started);
 
   const std::string name_;
   const std::unique_ptr<SpanEncoder> encoder_;
@@ -76,8 +94,10 @@ class HttpSpanExporter : public SpanExporter {
   const std::chrono::milliseconds timeout_;
   const std::size_t max_request_body_bytes_;
   const std::shared_ptr<TransportClock> clock_;
-  DistinctReasons reasons_;
+  ReasonReporter reasons_;
   std::string body_;
+  std::uint64_t failed_exports_in_a_row_ = 0;
+  std::uint64_t spans_lost_in_a_row_ = 0;
 };
 
 /// Server text made safe for a one-line diagnostic: control characters replaced, at most

@@ -48,6 +48,12 @@ class FakeTransportClock final : public TransportClock {
     interrupted_ = true;
   }
 
+  /// Moves the clock forward, as time passing between exports would.
+  void advance(std::chrono::steady_clock::duration by) {
+    std::lock_guard guard(mutex_);
+    now_ += by;
+  }
+
   /// Called (outside the lock) after each recorded wait.
   void on_sleep(std::function<void()> hook) {
     std::lock_guard guard(mutex_);

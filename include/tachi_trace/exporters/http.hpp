@@ -10,9 +10,11 @@
 // through an HttpTransport (transport.hpp), within the export timeout. Its results feed the
 // pipeline's counters: spans the backend accepted are exported; spans it refused, or that could
 // not be delivered before the deadline, are dropped, with the reason. Each distinct reason is
-// reported once to the diagnostics sink; header values never appear in it.
+// reported to the diagnostics sink when first seen and then at most once a minute, with how often
+// it recurred; header values never appear in it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -34,8 +36,11 @@ DiagnosticSink standard_error_diagnostics();
 struct HttpExporterOptions {
   DiagnosticSink diagnostics;  // null: standard_error_diagnostics()
   // The least severe message given to `diagnostics`: a failed or partly rejected export is an
-  // error, a backend's warning about accepted spans warn. OTEL_LOG_LEVEL; off for none.
+  // error, a backend's warning about accepted spans warn, exports succeeding again after
+  // failures info, and a line per export debug. OTEL_LOG_LEVEL; off for none.
   LogLevel diagnostics_level = LogLevel::info;
+  // A problem seen again is reported at most once in this period, with how often it recurred.
+  std::chrono::seconds repeat_diagnostics_after{60};
   std::shared_ptr<TransportClock> clock;  // null: the system clocks
   RetryPolicy retry;
   std::size_t max_request_body_bytes = std::size_t{64} << 20;  // at most 2 GiB
