@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "thread_name.hpp"
+
 namespace tachi_trace::detail {
 
 SpanBatch::SpanBatch(std::vector<SpanRecord*> records, std::vector<RecordRun> runs)
@@ -49,7 +51,10 @@ ExporterWorker::ExporterWorker(std::unique_ptr<SpanExporter> exporter, const Res
       resource_(resource),
       settings_(settings),
       wakeup_(std::move(wakeup)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread(exporter_->name());
+    run();
+  });
 }
 
 ExporterWorker::~ExporterWorker() {

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "exporter_worker.hpp"
+#include "thread_name.hpp"
 
 namespace tachi_trace {
 
@@ -70,7 +71,10 @@ std::shared_ptr<PipelineCore> PipelineCore::find(std::uint64_t id) {
 }
 
 void PipelineCore::start() {
-  collector_ = std::thread([this] { run_collector(); });
+  collector_ = std::thread([this] {
+    name_this_thread("collector");
+    run_collector();
+  });
 }
 
 PipelineCore::~PipelineCore() {

@@ -2,8 +2,11 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "tachi_trace/exporters/memory.hpp"
@@ -125,7 +128,40 @@ void check_every_exporter_accounts_for_every_span(const PipelineCounters& counte
   }
 }
 
+/// How many of this process's threads bear `name` (Linux names, as `ps -L` shows them), once
+/// that is `expected` or 10 s have passed: a thread names itself when it starts.
+int threads_named(const std::string& name, int expected) {
+  int count = 0;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    count = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string line;
+      if (std::getline(comm, line) && line == name) ++count;
+    }
+    if (count == expected) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return count;
+}
+
 }  // namespace
+
+TEST_CASE("the pipeline's threads are named for the collector and for each exporter") {
+  auto state = std::make_shared<ControlledExporter::State>();
+  {
+    std::vector<std::unique_ptr<SpanExporter>> exporters;
+    exporters.push_back(std::make_unique<ControlledExporter>("audit", state));
+    exporters.push_back(std::make_unique<ControlledExporter>("a-very-long-exporter-name", state));
+    TracerProvider provider({}, std::move(exporters));
+    CHECK(threads_named("tachi-collector", 1) == 1);
+    CHECK(threads_named("tachi-audit", 1) == 1);
+    CHECK(threads_named("tachi-a-very-lo", 1) == 1);  // Linux keeps 15 characters
+  }
+  // Shutting the provider down joined them.
+  CHECK(threads_named("tachi-collector", 0) == 0);
+  CHECK(threads_named("tachi-audit", 0) == 0);
+}
 
 TEST_CASE("ended spans reach the exporter in batches no larger than the batch size") {
   auto state = std::make_shared<ControlledExporter::State>();

@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <thread>
 
+#include "thread_name.hpp"
+
 namespace tachi_trace::detail {
 
 struct HostLookup::Pending {
@@ -23,6 +25,7 @@ HostLookup::Outcome HostLookup::resolve(const std::string& host, std::uint16_t p
     current_ = pending;
   }
   std::thread([pending, host, port] {
+    name_this_thread("resolve");
     boost::asio::io_context io;
     boost::asio::ip::tcp::resolver resolver(io);
     boost::system::error_code error;
