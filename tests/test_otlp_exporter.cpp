@@ -98,6 +98,24 @@ std::string serialized_partial_success(std::int64_t rejected, const std::string&
   return response.SerializeAsString();
 }
 
+/// Five copies of one span, a receiver for them and the log of what the exporter reported: what
+/// the tests of partial success and diagnostics share.
+struct FiveSpans {
+  /// Answers every request with `status` and an empty body.
+  void answer(unsigned status) {
+    receiver.set_default_response({.status = status, .body = "", .content_type = "text/plain"});
+  }
+  ExportResult export_through(SpanExporter& exporter) {
+    return exporter.export_spans(batch_of(samples.resource, pointers));
+  }
+
+  HttpReceiver receiver;
+  SpanSamples samples;
+  DiagnosticLog log;
+  std::vector<SpanData> spans = std::vector<SpanData>(5, samples.root_span());
+  std::vector<const SpanData*> pointers = pointers_to(spans);
+};
+
 }  // namespace
 
 TEST_CASE("OTLP protobuf: every span field decodes with libprotobuf as it was recorded") {
@@ -366,19 +384,15 @@ TEST_CASE("OTLP JSON: non-finite doubles are the protobuf JSON mapping's strings
   CHECK(attributes[1]["value"] == nlohmann::json::parse(R"({"doubleValue":"-Infinity"})"));
 }
 
-TEST_CASE("OTLP: a partial success counts its rejected spans and reports the server's message") {
-  HttpReceiver receiver;
-  SpanSamples samples;
-  DiagnosticLog log;
-  std::vector<SpanData> spans(5, samples.root_span());
-  const auto pointers = pointers_to(spans);
-
+TEST_CASE_METHOD(
+    FiveSpans,
+    "OTLP: a partial success counts its rejected spans and reports the server's message") {
   SECTION("protobuf") {
     receiver.set_default_response({.status = 200,
                                    .body = serialized_partial_success(2, "2 spans had no name"),
                                    .content_type = "application/x-protobuf"});
     auto exporter = make_exporter(settings_for(receiver), quiet_options(&log));
-    auto result = exporter->export_spans(batch_of(samples.resource, pointers));
+    auto result = export_through(*exporter);
     REQUIRE(result.ok());
     CHECK(result.rejected_spans == 2);
     CHECK(result.message == "the backend rejected 2 of 5 spans: 2 spans had no name");
@@ -394,7 +408,7 @@ TEST_CASE("OTLP: a partial success counts its rejected spans and reports the ser
          .content_type = "application/json"});
     auto exporter =
         make_exporter(settings_for(receiver, OtlpProtocol::http_json), quiet_options(&log));
-    auto result = exporter->export_spans(batch_of(samples.resource, pointers));
+    auto result = export_through(*exporter);
     REQUIRE(result.ok());
     CHECK(result.rejected_spans == 3);
     CHECK(result.message == "the backend rejected 3 of 5 spans: too old");
@@ -405,7 +419,7 @@ TEST_CASE("OTLP: a partial success counts its rejected spans and reports the ser
                                    .content_type = "application/x-protobuf"});
     auto exporter = make_exporter(settings_for(receiver), quiet_options(&log));
     for (int round = 0; round < 3; ++round) {
-      auto result = exporter->export_spans(batch_of(samples.resource, pointers));
+      auto result = export_through(*exporter);
       REQUIRE(result.ok());
       CHECK(result.rejected_spans == 0);
     }
@@ -414,12 +428,7 @@ TEST_CASE("OTLP: a partial success counts its rejected spans and reports the ser
   }
 }
 
-TEST_CASE("OTLP: diagnostics_level keeps less severe messages from the sink") {
-  HttpReceiver receiver;
-  SpanSamples samples;
-  DiagnosticLog log;
-  std::vector<SpanData> spans(5, samples.root_span());
-  const auto pointers = pointers_to(spans);
+TEST_CASE_METHOD(FiveSpans, "OTLP: diagnostics_level keeps less severe messages from the sink") {
   auto options_at = [&](LogLevel level) {
     auto options = quiet_options(&log);
     options.diagnostics_level = level;
@@ -430,44 +439,39 @@ TEST_CASE("OTLP: diagnostics_level keeps less severe messages from the sink") {
                                  .content_type = "application/x-protobuf"});
   SECTION("error: a backend's warning is not reported, a failure is") {
     auto exporter = make_exporter(settings_for(receiver), options_at(LogLevel::error));
-    REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    REQUIRE(export_through(*exporter).ok());
     CHECK(log.read().empty());
-    receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
-    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    answer(400);
+    CHECK_FALSE(export_through(*exporter).ok());
     REQUIRE(log.read().size() == 1);
     CHECK_THAT(log.read()[0], Catch::StartsWith("otlp exporter: dropped 5 spans: "));
   }
   SECTION("warn: the warning is reported") {
     auto exporter = make_exporter(settings_for(receiver), options_at(LogLevel::warn));
-    REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    REQUIRE(export_through(*exporter).ok());
     CHECK(log.read() ==
           std::vector<std::string>{"otlp exporter: the backend says: deprecated attribute"});
   }
   SECTION("off: nothing, and the failure is still counted in the result") {
     auto exporter = make_exporter(settings_for(receiver), options_at(LogLevel::off));
-    receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
-    auto result = exporter->export_spans(batch_of(samples.resource, pointers));
+    answer(400);
+    auto result = export_through(*exporter);
     CHECK_FALSE(result.ok());
     CHECK_FALSE(result.message.empty());
     CHECK(log.read().empty());
   }
 }
 
-TEST_CASE("OTLP: a problem that recurs is reported again after a quiet period, with its count") {
-  HttpReceiver receiver;
-  SpanSamples samples;
-  DiagnosticLog log;
-  std::vector<SpanData> spans(5, samples.root_span());
-  const auto pointers = pointers_to(spans);
+TEST_CASE_METHOD(
+    FiveSpans,
+    "OTLP: a problem that recurs is reported again after a quiet period, with its count") {
   auto clock = std::make_shared<FakeTransportClock>();
   auto options = quiet_options(&log);
   options.clock = clock;
   options.repeat_diagnostics_after = std::chrono::seconds(60);
-  receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
+  answer(400);
   auto exporter = make_exporter(settings_for(receiver), options);
-  auto export_once = [&] {
-    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
-  };
+  auto export_once = [&] { CHECK_FALSE(export_through(*exporter).ok()); };
 
   for (int round = 0; round < 3; ++round)
     export_once();
@@ -490,22 +494,17 @@ TEST_CASE("OTLP: a problem that recurs is reported again after a quiet period, w
   CHECK(log.read()[2] == first);
 }
 
-TEST_CASE("OTLP: exports succeeding again after failures is reported at info") {
-  HttpReceiver receiver;
-  SpanSamples samples;
-  DiagnosticLog log;
-  std::vector<SpanData> spans(5, samples.root_span());
-  const auto pointers = pointers_to(spans);
+TEST_CASE_METHOD(FiveSpans, "OTLP: exports succeeding again after failures is reported at info") {
   auto run_outage = [&](LogLevel level) {
     auto options = quiet_options(&log);
     options.diagnostics_level = level;
     auto exporter = make_exporter(settings_for(receiver), options);
-    receiver.set_default_response({.status = 400, .body = "", .content_type = "text/plain"});
-    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
-    CHECK_FALSE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
-    receiver.set_default_response({.status = 200, .body = "", .content_type = "text/plain"});
-    CHECK(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
-    CHECK(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+    answer(400);
+    CHECK_FALSE(export_through(*exporter).ok());
+    CHECK_FALSE(export_through(*exporter).ok());
+    answer(200);
+    CHECK(export_through(*exporter).ok());
+    CHECK(export_through(*exporter).ok());
   };
   SECTION("info: the failure, then the recovery with what was lost") {
     run_outage(LogLevel::info);
@@ -521,12 +520,7 @@ TEST_CASE("OTLP: exports succeeding again after failures is reported at info") {
   }
 }
 
-TEST_CASE("OTLP: at debug level each export is described in one line") {
-  HttpReceiver receiver;
-  SpanSamples samples;
-  DiagnosticLog log;
-  std::vector<SpanData> spans(5, samples.root_span());
-  const auto pointers = pointers_to(spans);
+TEST_CASE_METHOD(FiveSpans, "OTLP: at debug level each export is described in one line") {
   auto options = quiet_options(&log);
   options.diagnostics_level = LogLevel::debug;
   auto exporter = make_exporter(settings_for(receiver), options);
@@ -534,10 +528,10 @@ TEST_CASE("OTLP: at debug level each export is described in one line") {
   receiver.set_default_response({.status = 200,
                                  .body = serialized_partial_success(2, "2 spans had no name"),
                                  .content_type = "application/x-protobuf"});
-  REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
-  receiver.set_default_response({.status = 200, .body = "", .content_type = "text/plain"});
-  REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
-  REQUIRE(exporter->export_spans(batch_of(samples.resource, pointers)).ok());
+  REQUIRE(export_through(*exporter).ok());
+  answer(200);
+  REQUIRE(export_through(*exporter).ok());
+  REQUIRE(export_through(*exporter).ok());
 
   const auto requests = receiver.requests();
   REQUIRE(requests.size() == 3);
