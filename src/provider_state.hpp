@@ -1,9 +1,11 @@
 // What a TracerProvider shares with its tracers. Private.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "pipeline_core.hpp"
 #include "tachi_trace/tracer.hpp"
@@ -13,6 +15,8 @@ namespace tachi_trace::detail {
 struct ProviderState {
   ProviderSettings settings;
   bool sampler_drops_every_span = false;  // settings.sampler->drops_every_span(), asked once
+  // settings.sampler->decision_by_parent(shape) for each shape, asked once.
+  std::array<std::optional<SamplingDecision>, parent_shape_count> decision_by_parent{};
   std::shared_ptr<PipelineCore> pipeline;
   std::mutex scopes_mutex;
   std::deque<InstrumentationScope> scopes;  // stable addresses: spans point at them

@@ -16,6 +16,9 @@ class ConstantSampler final : public Sampler {
   bool drops_children_of_unsampled(bool) const noexcept override { return !sample_; }
   bool drops_every_span() const noexcept override { return !sample_; }
   bool reads_attributes() const noexcept override { return false; }
+  std::optional<SamplingDecision> decision_by_parent(ParentShape) const noexcept override {
+    return sample_ ? SamplingDecision::record_and_sample : SamplingDecision::drop;
+  }
   std::string description() const override {
     return sample_ ? "AlwaysOnSampler" : "AlwaysOffSampler";
   }
@@ -84,14 +87,10 @@ class ParentBasedSampler final : public Sampler {
   }
 
   SamplingResult should_sample(const SamplingParameters& parameters) const noexcept override {
-    const SpanContext& parent = parameters.parent;
-    if (!parent.is_valid()) return root_->should_sample(parameters);
-    const Sampler& delegate = parent.is_remote
-                                  ? *(parent.is_sampled() ? delegates_.remote_parent_sampled
-                                                          : delegates_.remote_parent_not_sampled)
-                                  : *(parent.is_sampled() ? delegates_.local_parent_sampled
-                                                          : delegates_.local_parent_not_sampled);
-    return delegate.should_sample(parameters);
+    return sampler_for(parent_shape(parameters.parent)).should_sample(parameters);
+  }
+  std::optional<SamplingDecision> decision_by_parent(ParentShape shape) const noexcept override {
+    return sampler_for(shape).decision_by_parent(shape);
   }
   bool drops_children_of_unsampled(bool parent_is_remote) const noexcept override {
     const Sampler& delegate = parent_is_remote ? *delegates_.remote_parent_not_sampled
@@ -110,6 +109,22 @@ class ParentBasedSampler final : public Sampler {
   }
 
  private:
+  const Sampler& sampler_for(ParentShape shape) const noexcept {
+    switch (shape) {
+      case ParentShape::remote_sampled:
+        return *delegates_.remote_parent_sampled;
+      case ParentShape::remote_not_sampled:
+        return *delegates_.remote_parent_not_sampled;
+      case ParentShape::local_sampled:
+        return *delegates_.local_parent_sampled;
+      case ParentShape::local_not_sampled:
+        return *delegates_.local_parent_not_sampled;
+      case ParentShape::none:
+        break;
+    }
+    return *root_;
+  }
+
   std::shared_ptr<const Sampler> root_;
   ParentBasedDelegates delegates_;
   bool reads_attributes_ = true;

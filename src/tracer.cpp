@@ -65,8 +65,12 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
   detail::Lane* lane = detail::lane_for(pipeline->id(), pipeline);
   if (provider_->sampler_drops_every_span) return dropped_span(lane, parent, ids);
 
-  SamplingResult result = provider_->settings.sampler->should_sample(SamplingParameters{
-      parent, ids.trace_id, name, options.kind, options.attributes, options.links});
+  // Most samplers decide by the parent alone (see Sampler::decision_by_parent): no call then.
+  const auto known = provider_->decision_by_parent[static_cast<std::size_t>(parent_shape(parent))];
+  SamplingResult result =
+      known ? SamplingResult{*known, {}, {}}
+            : provider_->settings.sampler->should_sample(SamplingParameters{
+                  parent, ids.trace_id, name, options.kind, options.attributes, options.links});
   SpanContext context = child_context(parent, ids, result);
   if (lane != nullptr) lane->started.increment();
   if (result.decision == SamplingDecision::drop) {
@@ -149,6 +153,9 @@ TracerProvider::TracerProvider(ProviderSettings settings,
   if (!state->settings.sampler)
     state->settings.sampler = make_parent_based_sampler(make_always_on_sampler());
   state->sampler_drops_every_span = state->settings.sampler->drops_every_span();
+  for (std::size_t shape = 0; shape < parent_shape_count; ++shape)
+    state->decision_by_parent[shape] =
+        state->settings.sampler->decision_by_parent(static_cast<ParentShape>(shape));
   state->pipeline = detail::PipelineCore::create(state->settings.batch, state->settings.resource,
                                                  std::move(exporters));
   owner_ = std::make_shared<detail::ProviderOwner>(std::move(state));

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <new>
+#include <optional>
+#include <vector>
 
 #include "support/allocation_counter.hpp"
 #include "tachi_trace/exporters/memory.hpp"
@@ -182,6 +184,95 @@ TEST_CASE("only samplers that drop every span whatever its parent say so") {
     std::string description() const override { return "Custom"; }
   };
   CHECK_FALSE(Custom().drops_every_span());
+}
+
+TEST_CASE("samplers that decide by the parent alone say so for each shape of parent") {
+  using Decisions = std::vector<std::optional<SamplingDecision>>;
+  auto answers = [](const Sampler& sampler) {
+    Decisions decisions;
+    for (auto shape :
+         {ParentShape::none, ParentShape::remote_sampled, ParentShape::remote_not_sampled,
+          ParentShape::local_sampled, ParentShape::local_not_sampled})
+      decisions.push_back(sampler.decision_by_parent(shape));
+    return decisions;
+  };
+  CHECK(answers(*make_always_on_sampler()) == Decisions{keep, keep, keep, keep, keep});
+  CHECK(answers(*make_always_off_sampler()) == Decisions{drop, drop, drop, drop, drop});
+  CHECK(answers(**make_trace_id_ratio_sampler(0.5)) ==
+        Decisions{std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+  CHECK(answers(*make_parent_based_sampler(make_always_on_sampler())) ==
+        Decisions{keep, keep, drop, keep, drop});
+  // The ratio decides roots; children follow their parent.
+  CHECK(answers(*make_parent_based_sampler(*make_trace_id_ratio_sampler(0.5))) ==
+        Decisions{std::nullopt, keep, drop, keep, drop});
+  struct Custom final : Sampler {
+    SamplingResult should_sample(const SamplingParameters&) const noexcept override { return {}; }
+    std::string description() const override { return "Custom"; }
+  };
+  CHECK(answers(*make_parent_based_sampler(make_always_off_sampler(),
+                                           {.local_parent_sampled = std::make_shared<Custom>()})) ==
+        Decisions{drop, keep, drop, std::nullopt, drop});
+}
+
+TEST_CASE("a sampler's answer for a shape of parent agrees with what it decides span by span") {
+  auto ratio = *make_trace_id_ratio_sampler(0.5);
+  std::vector<std::shared_ptr<const Sampler>> samplers = {
+      make_always_on_sampler(), make_always_off_sampler(),
+      make_parent_based_sampler(make_always_on_sampler()),
+      make_parent_based_sampler(make_always_off_sampler()), make_parent_based_sampler(ratio)};
+  std::vector<SpanContext> parents = {SpanContext{}, parent_context(true, true),
+                                      parent_context(true, false), parent_context(false, true),
+                                      parent_context(false, false)};
+  for (const auto& sampler : samplers) {
+    for (const auto& parent : parents) {
+      const auto answer = sampler->decision_by_parent(parent_shape(parent));
+      if (!answer) continue;
+      for (int round = 0; round < 20; ++round) {
+        INFO(sampler->description() << ", parent shape " << static_cast<int>(parent_shape(parent)));
+        CHECK(decide(*sampler, parent, generate_trace_id()) == *answer);
+      }
+    }
+  }
+}
+
+TEST_CASE("a tracer asks its sampler only for spans whose parent shape it cannot answer for") {
+  // A delegate that counts its calls and samples everything, used for children of sampled local
+  // parents only; the rest of parentbased_always_on answers by the parent.
+  struct Counting final : Sampler {
+    SamplingResult should_sample(const SamplingParameters&) const noexcept override {
+      calls.fetch_add(1);
+      return {SamplingDecision::record_and_sample, {{"asked", true}}, {}};
+    }
+    std::string description() const override { return "Counting"; }
+    mutable std::atomic<int> calls{0};
+  };
+  auto counting = std::make_shared<Counting>();
+  auto store = std::make_shared<InMemorySpanStore>();
+  std::vector<std::unique_ptr<SpanExporter>> exporters;
+  exporters.push_back(make_in_memory_exporter(store));
+  ProviderSettings settings;
+  settings.sampler =
+      make_parent_based_sampler(make_always_on_sampler(), {.local_parent_sampled = counting});
+  TracerProvider provider(settings, std::move(exporters));
+  Tracer tracer = provider.tracer("test");
+  {
+    auto root = tracer.start_span("root");
+    auto scope = root.activate();
+    auto child = tracer.start_span("child");
+  }
+  const Context remote_unsampled(Span::non_recording(parent_context(true, false)));
+  tracer.start_span("dropped", {.parent = remote_unsampled}).end();
+  REQUIRE(provider.force_flush());
+
+  CHECK(counting->calls.load() == 1);  // the child of the local root, nothing else
+  const auto spans = store->spans();
+  REQUIRE(spans.size() == 2);
+  for (const auto& span : spans) {
+    INFO(span.data.name);
+    // Only the answer of a sampler that was asked adds attributes.
+    CHECK((span.data.find_attribute("asked") != nullptr) == (span.data.name == "child"));
+    CHECK(span.data.context.is_sampled());
+  }
 }
 
 TEST_CASE("sampler kinds parse from their OTEL_TRACES_SAMPLER names") {

@@ -36,6 +36,24 @@ struct SamplingParameters {
   const std::vector<Link>& links;
 };
 
+/// What a span's parent is, as far as the parent-based samplers look: none (a root span), or
+/// remote or local, sampled or not.
+enum class ParentShape : std::uint8_t {
+  none,
+  remote_sampled,
+  remote_not_sampled,
+  local_sampled,
+  local_not_sampled,
+};
+inline constexpr std::size_t parent_shape_count = 5;
+
+inline ParentShape parent_shape(const SpanContext& parent) noexcept {
+  if (!parent.is_valid()) return ParentShape::none;
+  if (parent.is_remote)
+    return parent.is_sampled() ? ParentShape::remote_sampled : ParentShape::remote_not_sampled;
+  return parent.is_sampled() ? ParentShape::local_sampled : ParentShape::local_not_sampled;
+}
+
 class Sampler {
  public:
   virtual ~Sampler() = default;
@@ -53,6 +71,16 @@ class Sampler {
   /// and keeping the parent's trace state (always_off). The tracer then skips the call and builds
   /// no sampling result. false is always a safe answer.
   virtual bool drops_every_span() const noexcept { return false; }
+  /// The decision should_sample makes for every span whose parent has `shape`, when it depends on
+  /// nothing else (not the trace id, name, kind, attributes or links) and its result adds no
+  /// attributes and keeps the parent's trace state, as always_on, always_off and parentbased over
+  /// them do; nullopt otherwise. A TracerProvider asks once per shape and, where there is an
+  /// answer, builds no SamplingParameters nor SamplingResult for its spans. nullopt is always a
+  /// safe answer.
+  virtual std::optional<SamplingDecision> decision_by_parent(ParentShape shape) const noexcept {
+    (void)shape;
+    return std::nullopt;
+  }
 
   /// False only when should_sample never looks at `parameters.attributes`, so instrumentation may
   /// leave them out of span creation and set them on the span afterwards, which costs less
