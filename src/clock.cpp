@@ -172,14 +172,14 @@ TickConverter& converter() noexcept {
 
 }  // namespace
 
-ClockTicks read_clock() noexcept {
-  return converter().read();
+ClockReading read_clock_and_time() noexcept {
+  TickConverter& clock = converter();
+  const ClockTicks ticks = clock.read();
+  return {ticks, clock.to_system(ticks)};
 }
-SystemTime to_system_time(ClockTicks ticks) noexcept {
-  return converter().to_system(ticks);
-}
-std::chrono::nanoseconds elapsed_between(ClockTicks from, ClockTicks to) noexcept {
-  return converter().between(from, to);
+std::chrono::nanoseconds elapsed_since(ClockTicks from) noexcept {
+  const TickConverter& clock = converter();
+  return clock.between(from, clock.read());
 }
 void prepare_clock() noexcept {
   (void)converter();

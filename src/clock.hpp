@@ -18,10 +18,14 @@ namespace tachi_trace::detail {
 /// A reading of the span clock; only differences and conversions mean anything.
 using ClockTicks = std::uint64_t;
 
-ClockTicks read_clock() noexcept;
-/// The wall-clock time of a reading (taken at most a few seconds ago).
-SystemTime to_system_time(ClockTicks ticks) noexcept;
-std::chrono::nanoseconds elapsed_between(ClockTicks from, ClockTicks to) noexcept;
+/// A reading and its wall-clock time: what a span's start needs, in one call.
+struct ClockReading {
+  ClockTicks ticks;
+  SystemTime time;
+};
+ClockReading read_clock_and_time() noexcept;
+/// The time since `from`, read now: what a span's end needs, in one call.
+std::chrono::nanoseconds elapsed_since(ClockTicks from) noexcept;
 /// Makes sure the clock is calibrated (a few milliseconds, once per process), so that the first
 /// span does not pay for it.
 void prepare_clock() noexcept;

@@ -44,7 +44,7 @@ template <typename Change>
 }
 
 SystemTime system_now() noexcept {
-  return detail::to_system_time(detail::read_clock());
+  return detail::read_clock_and_time().time;
 }
 
 std::string demangled_type_name(const std::type_info& type) {
@@ -380,8 +380,7 @@ bool finish_exclusively(SpanRecord* record, std::optional<SystemTime> time) noex
   } else if (record->explicit_start_time) {
     data.end_time = system_now();
   } else {
-    data.end_time =
-        data.start_time + detail::elapsed_between(record->start_ticks, detail::read_clock());
+    data.end_time = data.start_time + detail::elapsed_since(record->start_ticks);
   }
   record->ended.store(true, std::memory_order_release);
   return true;

@@ -89,10 +89,15 @@ Span Tracer::start_span(std::string_view name, const SpanStartOptions& options) 
     data.name = name;  // spans of one kind reuse a record's name as it is
   data.kind = options.kind;
   data.scope = scope_;
+  // A span given its start time is ended by the system clock too, so it needs no reading.
   record->explicit_start_time = options.start_time.has_value();
-  record->start_ticks = detail::read_clock();
-  data.start_time =
-      options.start_time ? *options.start_time : detail::to_system_time(record->start_ticks);
+  if (options.start_time) {
+    data.start_time = *options.start_time;
+  } else {
+    const detail::ClockReading now = detail::read_clock_and_time();
+    record->start_ticks = now.ticks;
+    data.start_time = now.time;
+  }
 
   Span span(std::move(context), record);
   if (!options.attributes.empty()) span.set_attributes(options.attributes);
