@@ -214,15 +214,14 @@ ExportResult HttpSpanExporter::conclude(const Tally& tally, std::size_t spans) {
 
 void HttpSpanExporter::tell_outcome(const Tally& tally, std::size_t spans, bool delivered,
                                     std::chrono::steady_clock::time_point started) {
-  const std::string prefix = name_ + " exporter: ";
   if (!delivered) {
     ++failed_exports_in_a_row_;
     spans_lost_in_a_row_ += spans;
   } else if (failed_exports_in_a_row_ > 0) {
     reasons_.report(LogLevel::info, "exporting again",
-                    prefix + "exporting again after " + std::to_string(failed_exports_in_a_row_) +
-                        " failed exports (" + std::to_string(spans_lost_in_a_row_) +
-                        " spans dropped)");
+                    name_ + " exporter: exporting again after " +
+                        std::to_string(failed_exports_in_a_row_) + " failed exports (" +
+                        std::to_string(spans_lost_in_a_row_) + " spans dropped)");
     failed_exports_in_a_row_ = 0;
     spans_lost_in_a_row_ = 0;
   }
@@ -231,10 +230,10 @@ void HttpSpanExporter::tell_outcome(const Tally& tally, std::size_t spans, bool 
       std::chrono::duration_cast<std::chrono::microseconds>(clock_->now() - started).count();
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.1f ms", static_cast<double>(micros) / 1000.0);
-  std::string line = prefix + std::to_string(spans) + " spans, " + std::to_string(tally.requests) +
-                     (tally.requests == 1 ? " request, " : " requests, ") +
-                     std::to_string(tally.bytes) + " bytes encoded, " + duration + ": " +
-                     std::to_string(tally.accepted) + " accepted";
+  std::string line =
+      name_ + " exporter: " + std::to_string(spans) + " spans, " + std::to_string(tally.requests) +
+      (tally.requests == 1 ? " request, " : " requests, ") + std::to_string(tally.bytes) +
+      " bytes encoded, " + duration + ": " + std::to_string(tally.accepted) + " accepted";
   if (tally.rejected > 0) line += ", " + std::to_string(tally.rejected) + " rejected";
   if (tally.failed > 0) line += ", " + std::to_string(tally.failed) + " not delivered";
   reasons_.report_each(LogLevel::debug, line);
