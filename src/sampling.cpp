@@ -5,6 +5,13 @@
 
 namespace tachi_trace {
 
+bool Sampler::drops_every_span() const noexcept {
+  for (std::size_t shape = 0; shape < parent_shape_count; ++shape) {
+    if (decision_by_parent(static_cast<ParentShape>(shape)) != SamplingDecision::drop) return false;
+  }
+  return true;
+}
+
 namespace {
 
 class ConstantSampler final : public Sampler {
@@ -13,8 +20,6 @@ class ConstantSampler final : public Sampler {
   SamplingResult should_sample(const SamplingParameters&) const noexcept override {
     return {sample_ ? SamplingDecision::record_and_sample : SamplingDecision::drop, {}, {}};
   }
-  bool drops_children_of_unsampled(bool) const noexcept override { return !sample_; }
-  bool drops_every_span() const noexcept override { return !sample_; }
   bool reads_attributes() const noexcept override { return false; }
   std::optional<SamplingDecision> decision_by_parent(ParentShape) const noexcept override {
     return sample_ ? SamplingDecision::record_and_sample : SamplingDecision::drop;
@@ -79,11 +84,6 @@ class ParentBasedSampler final : public Sampler {
                         delegates_.remote_parent_not_sampled->reads_attributes() ||
                         delegates_.local_parent_sampled->reads_attributes() ||
                         delegates_.local_parent_not_sampled->reads_attributes();
-    drops_every_span_ = root_->drops_every_span() &&
-                        delegates_.remote_parent_sampled->drops_every_span() &&
-                        delegates_.remote_parent_not_sampled->drops_every_span() &&
-                        delegates_.local_parent_sampled->drops_every_span() &&
-                        delegates_.local_parent_not_sampled->drops_every_span();
   }
 
   SamplingResult should_sample(const SamplingParameters& parameters) const noexcept override {
@@ -98,7 +98,6 @@ class ParentBasedSampler final : public Sampler {
     return delegate.drops_children_of_unsampled(parent_is_remote);
   }
   bool reads_attributes() const noexcept override { return reads_attributes_; }
-  bool drops_every_span() const noexcept override { return drops_every_span_; }
 
   std::string description() const override {
     return "ParentBased{root:" + root_->description() +
@@ -128,7 +127,6 @@ class ParentBasedSampler final : public Sampler {
   std::shared_ptr<const Sampler> root_;
   ParentBasedDelegates delegates_;
   bool reads_attributes_ = true;
-  bool drops_every_span_ = false;
 };
 
 }  // namespace

@@ -61,16 +61,19 @@ class Sampler {
   /// True only when should_sample drops every span whose parent is valid and not sampled (and
   /// remote or local as `parent_is_remote` says), whatever its name, kind, attributes and links,
   /// adding no attributes and keeping the parent's trace state. Instrumentation uses it to skip
-  /// spans that could never record (Tracer::skips_spans_here). false is always a safe answer.
+  /// spans that could never record (Tracer::skips_spans_here). false is always a safe answer;
+  /// by default, whether decision_by_parent says drop for such parents.
   virtual bool drops_children_of_unsampled(bool parent_is_remote) const noexcept {
-    (void)parent_is_remote;
-    return false;
+    return decision_by_parent(parent_is_remote
+                                  ? ParentShape::remote_not_sampled
+                                  : ParentShape::local_not_sampled) == SamplingDecision::drop;
   }
 
   /// True only when should_sample drops every span, whatever its parameters, adding no attributes
   /// and keeping the parent's trace state (always_off). The tracer then skips the call and builds
-  /// no sampling result. false is always a safe answer.
-  virtual bool drops_every_span() const noexcept { return false; }
+  /// no sampling result. false is always a safe answer; by default, whether decision_by_parent
+  /// says drop for every shape of parent.
+  virtual bool drops_every_span() const noexcept;
   /// The decision should_sample makes for every span whose parent has `shape`, when it depends on
   /// nothing else (not the trace id, name, kind, attributes or links) and its result adds no
   /// attributes and keeps the parent's trace state, as always_on, always_off and parentbased over
