@@ -99,6 +99,8 @@ class Lane {
 
  private:
   [[gnu::noinline]] SpanRecord* reuse_record_slowly(SpanKind kind) noexcept;
+  /// Asks for the lines of the record the next span of `kind` will likely reuse.
+  void prefetch_next_record(SpanKind kind) const noexcept;
   /// Moves what the recycler holds into `recycled_`; false when it held nothing.
   bool take_recycled() noexcept;
   /// Files a record by the kind of span it last held.

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -26,6 +27,20 @@ class SpinLock {
   std::atomic<bool> locked_{false};
 };
 
+/// Asks for the cache lines of [begin, begin + bytes) with the intent to write them. On x86 this
+/// is PREFETCHW, which processors without it take as a no-op.
+inline void prefetch_for_writing(const void* begin, std::size_t bytes) noexcept {
+  constexpr std::size_t line = 64;
+  const auto* first = static_cast<const char*>(begin);
+  for (std::size_t offset = 0; offset < bytes; offset += line) {
+#if defined(__x86_64__)
+    asm volatile("prefetchw %0" : : "m"(first[offset]));
+#else
+    __builtin_prefetch(first + offset, 1, 3);
+#endif
+  }
+}
+
 struct SpanRecord {
   SpanRecord(std::uint64_t pipeline, const SpanLimits& span_limits) noexcept
       : pipeline_id(pipeline), limits(span_limits) {}
@@ -38,6 +53,12 @@ struct SpanRecord {
   void retain() noexcept { references.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
     if (references.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
+  }
+  /// Ask for the record's own cache lines, or those of the attribute elements it kept, with the
+  /// intent to write them (see Lane::prefetch_next_record). Hints only: nothing is written.
+  void prefetch_header_for_reuse() const noexcept { prefetch_for_writing(this, sizeof *this); }
+  void prefetch_attributes_for_reuse() const noexcept {
+    prefetch_for_writing(data.attributes.begin(), data.attributes.kept() * sizeof(Attribute));
   }
   /// Out of line, so that the many places that release a record do not each inline its destructor.
   [[gnu::noinline]] static void destroy(SpanRecord* record) noexcept;
