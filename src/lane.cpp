@@ -87,12 +87,12 @@ void Lane::prefetch_next_record(SpanKind kind) const noexcept {
   // are there. Left until a span reuses one, each setter waits for its own line in turn (a
   // setter's lock lets no later access overtake it); asked for a span or two ahead, the lines
   // arrive together while other spans run. Two steps, because the attribute elements' address is
-  // in the record: its own lines two spans ahead, the elements one span ahead.
+  // in the record: its own lines two spans ahead, the elements (and a long name) one span ahead.
   // span_server_12_attributes_encoded: 354-754 ns per span before, 228-448 after.
   const auto& stack = reusable_[static_cast<std::size_t>(kind)];
   const auto& source = stack.empty() ? recycled_ : stack;
   const std::size_t size = source.size();
-  if (size >= 1) source[size - 1]->prefetch_attributes_for_reuse();
+  if (size >= 1) source[size - 1]->prefetch_contents_for_reuse();
   if (size >= 2) source[size - 2]->prefetch_header_for_reuse();
 }
 

@@ -54,11 +54,13 @@ struct SpanRecord {
   void release() noexcept {
     if (references.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
   }
-  /// Ask for the record's own cache lines, or those of the attribute elements it kept, with the
-  /// intent to write them (see Lane::prefetch_next_record). Hints only: nothing is written.
+  /// Ask for the record's own cache lines, or for what they point to (the attribute elements it
+  /// kept, a name too long to be held inline), with the intent to write them (see
+  /// Lane::prefetch_next_record). Hints only: nothing is written.
   void prefetch_header_for_reuse() const noexcept { prefetch_for_writing(this, sizeof *this); }
-  void prefetch_attributes_for_reuse() const noexcept {
+  void prefetch_contents_for_reuse() const noexcept {
     prefetch_for_writing(data.attributes.begin(), data.attributes.kept() * sizeof(Attribute));
+    prefetch_for_writing(data.name.data(), data.name.size());
   }
   /// Out of line, so that the many places that release a record do not each inline its destructor.
   [[gnu::noinline]] static void destroy(SpanRecord* record) noexcept;
