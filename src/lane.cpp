@@ -88,7 +88,7 @@ void Lane::prefetch_next_record(SpanKind kind) const noexcept {
   // setter's lock lets no later access overtake it); asked for a span or two ahead, the lines
   // arrive together while other spans run. Two steps, because the attribute elements' address is
   // in the record: its own lines two spans ahead, the elements (and a long name) one span ahead.
-  // span_server_12_attributes_encoded: 354-754 ns per span before, 228-448 after.
+  // The bench line span_server_12_attributes_encoded measures spans made this way.
   const auto& stack = reusable_[static_cast<std::size_t>(kind)];
   const auto& source = stack.empty() ? recycled_ : stack;
   const std::size_t size = source.size();
