@@ -3,10 +3,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "prefetch.hpp"
 #include "tachi_trace/span.hpp"
 
 namespace tachi_trace::detail {
@@ -26,20 +26,6 @@ class SpinLock {
  private:
   std::atomic<bool> locked_{false};
 };
-
-/// Asks for the cache lines of [begin, begin + bytes) with the intent to write them. On x86 this
-/// is PREFETCHW, which processors without it take as a no-op.
-inline void prefetch_for_writing(const void* begin, std::size_t bytes) noexcept {
-  constexpr std::size_t line = 64;
-  const auto* first = static_cast<const char*>(begin);
-  for (std::size_t offset = 0; offset < bytes; offset += line) {
-#if defined(__x86_64__)
-    asm volatile("prefetchw %0" : : "m"(first[offset]));
-#else
-    __builtin_prefetch(first + offset, 1, 3);
-#endif
-  }
-}
 
 struct SpanRecord {
   SpanRecord(std::uint64_t pipeline, const SpanLimits& span_limits) noexcept

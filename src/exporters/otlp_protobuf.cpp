@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "otlp_encoders.hpp"
+#include "prefetch.hpp"
 #include "protobuf_writer.hpp"
 
 namespace tachi_trace::detail {
@@ -280,13 +281,6 @@ void put_span(Sink& sink, const SpanData& span) {
 
 constexpr std::size_t fields_ahead = 8;
 constexpr std::size_t attributes_ahead = 4;
-
-void prefetch_for_reading(const void* begin, std::size_t bytes) noexcept {
-  constexpr std::size_t line = 64;
-  const auto* first = static_cast<const char*>(begin);
-  for (std::size_t offset = 0; offset < bytes; offset += line)
-    __builtin_prefetch(first + offset, 0, 3);
-}
 
 void prefetch_span_fields(const SpanData& span) noexcept {
   prefetch_for_reading(&span, sizeof span);
